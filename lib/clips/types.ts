@@ -1,0 +1,42 @@
+import type { RunnerKind, TrackStats } from '../pose/types';
+
+export type ClipStatus = 'queued' | 'processing' | 'done' | 'failed' | 'canceled';
+
+/** Stages in pipeline order; `progress` is the overall 0..1 of the job. */
+export type ClipStage = 'uploaded' | 'probing' | 'extracting' | 'transcoding' | 'tracking' | 'ingesting' | 'done';
+
+/** The clip as the API returns it (GET /api/clips/:id) and as pages receive it. */
+export interface ClipDTO {
+  id: string;
+  filename: string; // display name only
+  status: ClipStatus;
+  stage: ClipStage | null;
+  progress: number; // 0..1
+  etaSeconds: number | null;
+  error: string | null;
+  /** last lines of the runner's output, shown when a job fails */
+  logTail: string[];
+  runner: RunnerKind | null;
+  /** e.g. "PHALP failed (no GPU): fell back to the CPU runner" */
+  runnerNote: string | null;
+  sha256: string;
+  sizeBytes: number;
+  fps: number | null;
+  frameCount: number | null;
+  width: number | null;
+  height: number | null;
+  duration: number | null;
+  rotation: number | null;
+  codec: string | null;
+  /** per-track coverage, filled when done */
+  stats: { tracks: TrackStats[]; personFrames: number; stageSeconds: Record<string, number> } | null;
+  jointSet: string | null;
+  hasSmpl: boolean;
+  /** true when this clip's results were copied from an earlier upload of the same content */
+  reusedFrom: string | null;
+  queuePosition: number | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}

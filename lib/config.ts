@@ -1,0 +1,107 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Configuration from the environment (names in ARCHITECTURE.md), validated once.
+ * Every bad value gives one clear message; all of them are reported together.
+ */
+export interface Config {
+  /** unset: the embedded server started by `npm start` / the tests */
+  mongodbUri: string | null;
+  redisUrl: string | null;
+  dataDir: string; // absolute
+  port: number;
+  phalpDir: string | null;
+  phalpPython: string;
+  poseRunner: 'auto' | 'phalp' | 'cpu';
+  poseFallback: 'cpu' | null;
+  poseTimeoutMs: number;
+  workerConcurrency: number;
+  maxUploadBytes: number;
+  framesTtlDays: number | null;
+  smplModelPath: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | null => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? null : v.trim();
+  };
+  const int = (name: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const v = str(name);
+    if (v === null) return def;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      problems.push(`${name}=${JSON.stringify(v)}: expected a whole number from ${min} to ${max}`);
+      return def;
+    }
+    return Number(v);
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], def: T): T => {
+    const v = str(name);
+    if (v === null) return def;
+    if (!(allowed as readonly string[]).includes(v)) {
+      problems.push(`${name}=${JSON.stringify(v)}: expected one of ${allowed.join(', ')}`);
+      return def;
+    }
+    return v as T;
+  };
+  const url = (name: string, schemes: string[]): string | null => {
+    const v = str(name);
+    if (v === null) return null;
+    if (!schemes.some((s) => v.startsWith(`${s}://`))) {
+      problems.push(`${name}=${JSON.stringify(v)}: expected a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`);
+      return null;
+    }
+    return v;
+  };
+  const home = env.HOME || os.homedir();
+  const expandHome = (p: string) => (p.startsWith('~/') ? path.join(home, p.slice(2)) : p);
+
+  const fallback = str('POSE_FALLBACK');
+  if (fallback !== null && fallback !== 'cpu') problems.push(`POSE_FALLBACK=${JSON.stringify(fallback)}: expected 'cpu' or unset`);
+  const ttl = str('FRAMES_TTL_DAYS');
+
+  const config: Config = {
+    mongodbUri: url('MONGODB_URI', ['mongodb', 'mongodb+srv']),
+    redisUrl: url('REDIS_URL', ['redis', 'rediss']),
+    dataDir: path.resolve(expandHome(str('DATA_DIR') ?? './data')),
+    port: int('PORT', 3000, 1, 65535),
+    phalpDir: str('PHALP_DIR') ? path.resolve(expandHome(str('PHALP_DIR')!)) : null,
+    phalpPython: str('PHALP_PYTHON') ?? 'python',
+    poseRunner: oneOf('POSE_RUNNER', ['auto', 'phalp', 'cpu'] as const, 'auto'),
+    poseFallback: fallback === 'cpu' ? 'cpu' : null,
+    poseTimeoutMs: int('POSE_TIMEOUT_MS', 180_000, 1000),
+    workerConcurrency: int('WORKER_CONCURRENCY', 1, 1, 64),
+    maxUploadBytes: int('MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1),
+    framesTtlDays: ttl === null ? null : int('FRAMES_TTL_DAYS', 0, 1, 3650),
+    smplModelPath: path.resolve(expandHome(str('SMPL_MODEL_PATH') ?? '~/.cache/phalp/3D/models/smpl/SMPL_NEUTRAL.pkl')),
+    logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  };
+  if (config.poseRunner === 'phalp' && !config.phalpDir) problems.push('POSE_RUNNER=phalp needs PHALP_DIR (the 4D-Humans checkout)');
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+let cached: Config | null = null;
+
+/** The process's configuration, validated on first use. */
+export function getConfig(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** For tests that change the environment between cases. */
+export function resetConfigForTests(): void {
+  cached = null;
+}
