@@ -1,0 +1,8 @@
+import { ClipView } from '@/components/clip/ClipView';
+
+export const dynamic = 'force-dynamic';
+
+export default async function ClipPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  return <ClipView clipId={id} />;
+}

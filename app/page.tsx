@@ -1,0 +1,7 @@
+import { Library } from '@/components/library/Library';
+
+export const dynamic = 'force-dynamic';
+
+export default function HomePage() {
+  return <Library />;
+}

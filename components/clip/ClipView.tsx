@@ -1,0 +1,159 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useEffect, useState } from 'react';
+import type { ClipDTO } from '@/lib/clips/types';
+import { Player } from '../player/Player';
+import { formatBytes, formatDuration, formatEta, STAGE_LABEL } from '../format';
+import { StatusBadge } from './StatusBadge';
+
+const STAGES = ['probing', 'extracting', 'transcoding', 'tracking', 'ingesting'] as const;
+
+/**
+ * One clip: live progress while it is queued or processing (Server-Sent Events), the reason and a
+ * retry button when it failed, and the player once it is done — all without a reload.
+ */
+export function ClipView({ clipId }: { clipId: string }) {
+  const [clip, setClip] = useState<ClipDTO | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const router = useRouter();
+
+  useEffect(() => {
+    let closed = false;
+    let events: EventSource | null = null;
+    const connect = () => {
+      events = new EventSource(`/api/clips/${clipId}/events`);
+      events.addEventListener('clip', (e) => setClip(JSON.parse((e as MessageEvent).data)));
+      events.addEventListener('deleted', () => setMissing(true));
+      events.onerror = () => {
+        // the server closes the stream once the clip is final; a 404 means there is no such clip
+        events?.close();
+        if (closed) return;
+        fetch(`/api/clips/${clipId}`).then(async (r) => {
+          if (r.status === 404) return setMissing(true);
+          if (r.ok) {
+            const c: ClipDTO = await r.json();
+            setClip(c);
+            if (c.status === 'queued' || c.status === 'processing') setTimeout(() => !closed && connect(), 1500);
+          }
+        });
+      };
+    };
+    connect();
+    return () => {
+      closed = true;
+      events?.close();
+    };
+  }, [clipId]);
+
+  const act = async (what: 'retry' | 'cancel' | 'delete') => {
+    if (what === 'delete' && !confirm('Delete this clip and its results?')) return;
+    setBusy(what);
+    setActionError(null);
+    const res = await fetch(what === 'delete' ? `/api/clips/${clipId}` : `/api/clips/${clipId}/${what}`, {
+      method: what === 'delete' ? 'DELETE' : 'POST',
+    });
+    setBusy(null);
+    if (!res.ok) return setActionError((await res.json().catch(() => ({}))).error ?? `HTTP ${res.status}`);
+    if (what === 'delete') return router.push('/');
+    setClip(await res.json());
+    if (what === 'retry') router.refresh();
+  };
+
+  if (missing)
+    return (
+      <div className="clip-page">
+        <p>
+          This clip does not exist (any more). <Link href="/">Back to the library</Link>
+        </p>
+      </div>
+    );
+  if (!clip) return <div className="clip-page muted">Loading…</div>;
+
+  const active = clip.status === 'queued' || clip.status === 'processing';
+  return (
+    <div className="clip-page">
+      <div className="clip-header">
+        <div>
+          <Link href="/" className="muted">
+            ← Library
+          </Link>
+          <h1 title={clip.filename}>{clip.filename}</h1>
+          <div className="meta">
+            <StatusBadge clip={clip} />
+            <span>{clip.width && clip.height ? `${clip.width}×${clip.height}` : ''}</span>
+            <span>{clip.fps ? `${clip.fps.toFixed(clip.fps % 1 ? 2 : 0)} fps` : ''}</span>
+            <span>{clip.frameCount ? `${clip.frameCount} frames` : ''}</span>
+            <span>{formatDuration(clip.duration)}</span>
+            <span>{clip.codec ?? ''}</span>
+            <span>{formatBytes(clip.sizeBytes)}</span>
+            {clip.runner && <span className="runner">pose by {clip.runner === 'phalp' ? 'PHALP (4D-Humans, GPU)' : 'built-in CPU model (BlazePose)'}</span>}
+            {clip.reusedFrom && <span title={`same content as clip ${clip.reusedFrom}`}>results re-used from an identical upload</span>}
+          </div>
+          {clip.runnerNote && <div className="note">{clip.runnerNote}</div>}
+        </div>
+        <div className="actions">
+          {active && (
+            <button onClick={() => act('cancel')} disabled={!!busy}>
+              Cancel
+            </button>
+          )}
+          {(clip.status === 'failed' || clip.status === 'canceled') && (
+            <button className="primary" onClick={() => act('retry')} disabled={!!busy} data-testid="retry-button">
+              Retry
+            </button>
+          )}
+          <button className="danger" onClick={() => act('delete')} disabled={!!busy}>
+            Delete
+          </button>
+        </div>
+      </div>
+      {actionError && <div className="error">{actionError}</div>}
+
+      {active && <JobProgress clip={clip} />}
+      {clip.status === 'failed' && (
+        <div className="failure" role="alert">
+          <h2>Processing failed</h2>
+          <p>{clip.error}</p>
+          {clip.logTail.length > 0 && (
+            <details open>
+              <summary>Last lines of the output</summary>
+              <pre className="log">{clip.logTail.join('\n')}</pre>
+            </details>
+          )}
+        </div>
+      )}
+      {clip.status === 'done' ? (
+        <Player clip={clip} />
+      ) : (
+        <video className="preview-video" data-testid="video" src={`/api/clips/${clip.id}/video`} controls playsInline preload="metadata" />
+      )}
+    </div>
+  );
+}
+
+function JobProgress({ clip }: { clip: ClipDTO }) {
+  const current = STAGES.find((s) => s === clip.stage) ?? null;
+  return (
+    <section className="job">
+      <div className="job-line">
+        <strong>{clip.status === 'queued' ? 'Waiting in queue' : STAGE_LABEL[clip.stage ?? ''] ?? clip.stage}</strong>
+        {clip.status === 'queued' && clip.queuePosition !== null && <span> · position {clip.queuePosition}</span>}
+        <span className="pct">{Math.round(clip.progress * 100)}%</span>
+        <span className="muted">{formatEta(clip.etaSeconds)}</span>
+      </div>
+      <progress data-testid="job-progress" max={1} value={clip.progress} />
+      <ol className="stages">
+        {STAGES.map((s) => (
+          <li key={s} className={s === current ? 'current' : current && STAGES.indexOf(s) < STAGES.indexOf(current) ? 'past' : ''}>
+            {STAGE_LABEL[s]}
+          </li>
+        ))}
+      </ol>
+      {clip.logTail.length > 0 && <pre className="log">{clip.logTail.slice(-8).join('\n')}</pre>}
+    </section>
+  );
+}

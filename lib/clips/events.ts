@@ -1,0 +1,106 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { CLIP_EVENTS_CHANNEL } from '../queue';
+import { bullConnection } from '../redis';
+import { getClipView } from './service';
+import type { ClipDTO } from './types';
+
+/**
+ * Live clip changes for Server-Sent Events. Workers publish a clip id on a Redis channel whenever a clip
+ * changes; each web process keeps ONE subscription and fans it out to its open event streams.
+ */
+const hub = new EventEmitter();
+hub.setMaxListeners(0);
+let subscriber: Redis | null = null;
+
+function ensureSubscribed(): void {
+  if (subscriber) return;
+  subscriber = bullConnection();
+  subscriber.on('error', () => {});
+  void subscriber.subscribe(CLIP_EVENTS_CHANNEL).catch(() => {});
+  subscriber.on('message', (_channel: string, clipId: string) => hub.emit('change', clipId));
+}
+
+export function onClipChange(listener: (clipId: string) => void): () => void {
+  ensureSubscribed();
+  hub.on('change', listener);
+  return () => hub.off('change', listener);
+}
+
+const FINAL = new Set(['done', 'failed', 'canceled']);
+
+/**
+ * An SSE stream of one clip (`clipId`) or of every clip (null): `event: clip` with the ClipDTO as data,
+ * sent at once and after every change; a one-clip stream ends after the clip is done, failed or canceled.
+ */
+export function clipEventStream(clipId: string | null, abort: AbortSignal): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  let cleanup = () => {};
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      let closed = false;
+      let lastSent = '';
+      let queued: Promise<void> = Promise.resolve();
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        cleanup();
+        try {
+          controller.close();
+        } catch {
+          /* already closed by the client */
+        }
+      };
+      const send = (event: string, data: unknown) => {
+        if (!closed) controller.enqueue(enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+      };
+      const push = (id: string) => {
+        // serialise reads so events leave in the order the changes happened
+        queued = queued.then(async () => {
+          const clip: ClipDTO | null = await getClipView(id).catch(() => null);
+          if (closed) return;
+          if (!clip) {
+            if (clipId) {
+              send('deleted', { id });
+              close();
+            } else send('deleted', { id });
+            return;
+          }
+          const text = JSON.stringify(clip);
+          if (text === lastSent && clipId) return;
+          lastSent = text;
+          send('clip', clip);
+          if (clipId && FINAL.has(clip.status)) close();
+        });
+      };
+      const off = onClipChange((changed) => {
+        // a queued clip's position moves when any other job starts or ends
+        if (clipId === null || changed === clipId || lastSent.includes('"status":"queued"')) push(clipId ?? changed);
+      });
+      const ping = setInterval(() => {
+        if (!closed) controller.enqueue(enc.encode(`: ping\n\n`));
+      }, 15_000);
+      cleanup = () => {
+        off();
+        clearInterval(ping);
+      };
+      abort.addEventListener('abort', close);
+      controller.enqueue(enc.encode(`retry: 2000\n\n`));
+      if (clipId) push(clipId);
+    },
+    cancel() {
+      cleanup();
+    },
+  });
+}
+
+export function sseResponse(stream: ReadableStream<Uint8Array>): Response {
+  return new Response(stream, {
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
+  });
+}

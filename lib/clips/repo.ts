@@ -1,0 +1,171 @@
+import { ObjectId, type Collection, type Db } from 'mongodb';
+import { getDb } from '../db';
+import type { RunnerKind } from '../pose/types';
+import type { VideoInfo } from '../video/types';
+import type { ClipDTO, ClipStage, ClipStatus } from './types';
+
+/** A clip as stored in MongoDB (collection `clips`). `pose` is written by lib/frames (sequence metadata). */
+export interface ClipDoc {
+  _id: ObjectId;
+  filename: string;
+  status: ClipStatus;
+  stage: ClipStage | null;
+  progress: number;
+  etaSeconds: number | null;
+  error: string | null;
+  errorCode: string | null;
+  logTail: string[];
+  runner: RunnerKind | null;
+  runnerNote: string | null;
+  sha256: string;
+  sizeBytes: number;
+  video: VideoInfo | null;
+  hasPlayableCopy: boolean;
+  stats: ClipDTO['stats'];
+  reusedFrom: string | null;
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  pose?: { runner: RunnerKind; joint_set: string; joint_names: string[]; smpl?: boolean } & Record<string, unknown>;
+}
+
+export async function clipsCollection(db?: Db): Promise<Collection<ClipDoc>> {
+  return (db ?? (await getDb())).collection<ClipDoc>('clips');
+}
+
+export async function ensureClipIndexes(): Promise<void> {
+  const clips = await clipsCollection();
+  await clips.createIndexes([
+    { key: { sha256: 1 } },
+    { key: { createdAt: -1 } },
+    { key: { status: 1 } },
+  ]);
+}
+
+export function parseClipId(id: string): ObjectId | null {
+  return /^[0-9a-f]{24}$/.test(id) ? new ObjectId(id) : null;
+}
+
+export async function createClip(fields: { filename: string; sha256: string; sizeBytes: number; video: VideoInfo }): Promise<ClipDoc> {
+  const now = new Date();
+  const doc: ClipDoc = {
+    _id: new ObjectId(),
+    filename: fields.filename,
+    status: 'queued',
+    stage: 'uploaded',
+    progress: 0,
+    etaSeconds: null,
+    error: null,
+    errorCode: null,
+    logTail: [],
+    runner: null,
+    runnerNote: null,
+    sha256: fields.sha256,
+    sizeBytes: fields.sizeBytes,
+    video: fields.video,
+    hasPlayableCopy: false,
+    stats: null,
+    reusedFrom: null,
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    finishedAt: null,
+  };
+  await (await clipsCollection()).insertOne(doc);
+  return doc;
+}
+
+export async function insertClipDoc(doc: ClipDoc): Promise<void> {
+  await (await clipsCollection()).insertOne(doc);
+}
+
+export async function getClipDoc(id: string): Promise<ClipDoc | null> {
+  const _id = parseClipId(id);
+  return _id ? (await clipsCollection()).findOne({ _id }) : null;
+}
+
+export async function getClip(id: string): Promise<ClipDTO | null> {
+  const doc = await getClipDoc(id);
+  return doc ? toClipDTO(doc) : null;
+}
+
+export async function listClips(limit = 200): Promise<ClipDTO[]> {
+  const docs = await (await clipsCollection()).find({}, { sort: { createdAt: -1 }, limit }).toArray();
+  return docs.map((d) => toClipDTO(d));
+}
+
+/** A finished clip with the same content, whose results a new upload can re-use. */
+export async function findDoneClipBySha(sha256: string): Promise<ClipDoc | null> {
+  return (await clipsCollection()).findOne({ sha256, status: 'done' }, { sort: { finishedAt: -1 } });
+}
+
+export async function updateClip(id: string, set: Partial<Omit<ClipDoc, '_id'>>): Promise<ClipDoc | null> {
+  const _id = parseClipId(id);
+  if (!_id) return null;
+  return (await clipsCollection()).findOneAndUpdate(
+    { _id },
+    { $set: { ...set, updatedAt: new Date() } },
+    { returnDocument: 'after' },
+  );
+}
+
+/** Update only while the clip is in one of `statuses` (a canceled clip must not come back to life). */
+export async function updateClipIf(
+  id: string,
+  statuses: ClipStatus[],
+  set: Partial<Omit<ClipDoc, '_id'>>,
+  inc?: Partial<Record<'attempts', number>>,
+): Promise<ClipDoc | null> {
+  const _id = parseClipId(id);
+  if (!_id) return null;
+  return (await clipsCollection()).findOneAndUpdate(
+    { _id, status: { $in: statuses } },
+    { $set: { ...set, updatedAt: new Date() }, ...(inc ? { $inc: inc } : {}) },
+    { returnDocument: 'after' },
+  );
+}
+
+export async function deleteClipDoc(id: string): Promise<boolean> {
+  const _id = parseClipId(id);
+  if (!_id) return false;
+  return (await (await clipsCollection()).deleteOne({ _id })).deletedCount === 1;
+}
+
+export function toClipDTO(doc: ClipDoc, queuePosition: number | null = null): ClipDTO {
+  const v = doc.video;
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: doc._id.toHexString(),
+    filename: doc.filename,
+    status: doc.status,
+    stage: doc.stage,
+    progress: doc.progress,
+    etaSeconds: doc.etaSeconds,
+    error: doc.error,
+    logTail: doc.logTail ?? [],
+    runner: doc.runner,
+    runnerNote: doc.runnerNote,
+    sha256: doc.sha256,
+    sizeBytes: doc.sizeBytes,
+    fps: v?.fps ?? null,
+    frameCount: v?.frameCount ?? null,
+    width: v?.width ?? null,
+    height: v?.height ?? null,
+    duration: v?.duration ?? null,
+    rotation: v?.rotation ?? null,
+    codec: v?.codec ?? null,
+    stats: doc.stats,
+    jointSet: doc.pose?.joint_set ?? null,
+    hasSmpl: doc.pose?.runner === 'phalp',
+    reusedFrom: doc.reusedFrom,
+    queuePosition,
+    createdAt: doc.createdAt.toISOString(),
+    updatedAt: doc.updatedAt.toISOString(),
+    startedAt: iso(doc.startedAt),
+    finishedAt: iso(doc.finishedAt),
+  };
+}
+

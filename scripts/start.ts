@@ -1,0 +1,154 @@
+/**
+ * `npm start`: the whole product on one machine.
+ *
+ * Validates the configuration, starts MongoDB and Redis when MONGODB_URI / REDIS_URL are not set
+ * (data under DATA_DIR, kept across restarts), builds the web app when its build is missing or older
+ * than the sources, then runs the Next.js server and one worker process and prints the URL.
+ * Ctrl-C (or SIGTERM) stops all of it cleanly: the worker finishes or hands back its job, then the
+ * servers stop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../lib/config';
+import { startEmbeddedMongo } from './services/mongo';
+import { startEmbeddedRedis } from './services/redis';
+import { checkSystemPrograms } from './services/system-check';
+
+const root = path.resolve(import.meta.dirname, '..');
+const say = (msg: string) => process.stdout.write(`[start] ${msg}\n`);
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  if (!fs.existsSync(dir)) return 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (/\.(tsx?|mjs|css|json)$/.test(entry.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIsStale(): boolean {
+  const buildId = path.join(root, '.next', 'BUILD_ID');
+  if (!fs.existsSync(buildId)) return true;
+  const built = fs.statSync(buildId).mtimeMs;
+  const sources = Math.max(
+    ...['app', 'components', 'lib', 'public'].map((d) => newestMtime(path.join(root, d))),
+    ...['next.config.mjs', 'package.json', 'tsconfig.json'].map((f) => (fs.existsSync(path.join(root, f)) ? fs.statSync(path.join(root, f)).mtimeMs : 0)),
+  );
+  return sources > built;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(cmd)} ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500 || res.status === 503) return true;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return false;
+}
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  try {
+    checkSystemPrograms(['ffmpeg', 'ffprobe', ...(config.redisUrl ? [] : ['redis-server'])]);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  const stops: (() => Promise<void>)[] = [];
+  let mongodbUri = config.mongodbUri;
+  let redisUrl = config.redisUrl;
+  if (!mongodbUri) {
+    say(`starting embedded MongoDB (data in ${path.join(config.dataDir, 'mongodb')}) ...`);
+    const mongo = await startEmbeddedMongo({ dbPath: path.join(config.dataDir, 'mongodb') });
+    mongodbUri = mongo.uri;
+    stops.unshift(() => mongo.stop());
+    say(`MongoDB ${mongo.kind} at ${mongo.uri}`);
+  }
+  if (!redisUrl) {
+    const redis = await startEmbeddedRedis({ dir: path.join(config.dataDir, 'redis') });
+    redisUrl = redis.url;
+    stops.unshift(() => redis.stop());
+    say(`Redis at ${redis.url} (append-only file in ${path.join(config.dataDir, 'redis')})`);
+  }
+
+  const env: NodeJS.ProcessEnv = { ...process.env, MONGODB_URI: mongodbUri, REDIS_URL: redisUrl, DATA_DIR: config.dataDir, PORT: String(config.port) };
+  const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
+  if (buildIsStale()) {
+    say('building the web app (first start or sources changed) ...');
+    await run(process.execPath, [nextBin, 'build'], { ...env, NEXT_TELEMETRY_DISABLED: '1' });
+  }
+
+  const children = new Set<ChildProcess>();
+  let stopping = false;
+  const startChild = (name: string, args: string[], restart: boolean) => {
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...env, MC_PROCESS_NAME: name, NEXT_TELEMETRY_DISABLED: '1' }, stdio: 'inherit' });
+    children.add(child);
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      if (stopping) return;
+      if (restart) {
+        say(`${name} exited (${signal ?? code}); restarting it in 2 s`);
+        setTimeout(() => !stopping && startChild(name, args, restart), 2000);
+      } else {
+        say(`${name} exited (${signal ?? code}); stopping everything`);
+        void shutdown(1);
+      }
+    });
+    return child;
+  };
+
+  const shutdown = async (code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping ...');
+    const exits = [...children].map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r()))));
+    for (const c of children) c.kill('SIGTERM');
+    const hard = setTimeout(() => [...children].forEach((c) => c.kill('SIGKILL')), 90_000);
+    await Promise.all(exits);
+    clearTimeout(hard);
+    for (const stop of stops) await stop().catch((e) => say(`stop failed: ${(e as Error).message}`));
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  startChild('web', [nextBin, 'start', '-p', String(config.port)], false);
+  startChild('worker', ['--import', 'tsx', path.join(root, 'worker', 'main.ts')], true);
+
+  const url = `http://localhost:${config.port}`;
+  if (await waitForHttp(`${url}/api/health`, 120_000)) say(`ready: open ${url}`);
+  else say(`the web app did not answer at ${url} within 2 minutes; see the log above`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`[start] ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

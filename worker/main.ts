@@ -1,0 +1,164 @@
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import { getConfig } from '../lib/config';
+import { ensureClipIndexes } from '../lib/clips/repo';
+import { closeDb } from '../lib/db';
+import { ensureFrameIndexes } from '../lib/frames/repo';
+import { createLogger } from '../lib/log';
+import { CANCEL_CHANNEL, JOB_OPTIONS, POSE_QUEUE, WORKER_KEY_PREFIX, type PoseJobData, type WorkerHeartbeat } from '../lib/queue';
+import { bullConnection, closeSharedRedis, sharedRedis } from '../lib/redis';
+import { checkSystemPrograms } from '../scripts/services/system-check';
+import { ClipGoneError, markFailed, processClip } from './pipeline';
+import { selectRunner } from './runners/select';
+
+/**
+ * The worker process: takes pose jobs from the queue and runs the pipeline. Any number of these can
+ * run on any machine that reaches the same Redis, MongoDB and DATA_DIR.
+ *
+ * Signals: SIGTERM/SIGINT stop taking jobs and let the current ones finish for up to
+ * WORKER_SHUTDOWN_GRACE_MS; jobs still running then are stopped and put back in the queue for another
+ * worker. A second signal stops at once (children killed, jobs returned).
+ */
+const log = createLogger({ proc: 'worker' });
+
+async function main() {
+  const config = getConfig();
+  checkSystemPrograms(['ffmpeg', 'ffprobe']);
+  const workerId = `${os.hostname()}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+  const lockMs = Number(process.env.WORKER_LOCK_MS ?? 30_000);
+  const graceMs = Number(process.env.WORKER_SHUTDOWN_GRACE_MS ?? 60_000);
+
+  await ensureClipIndexes();
+  await ensureFrameIndexes();
+
+  const runner = await selectRunner(config);
+  const runnerInfo = await runner.describe();
+  const bodyModelFound = fs.existsSync(config.smplModelPath);
+  log.info('worker.starting', { workerId, runner: runner.kind, runnerInfo, bodyModelFound, concurrency: config.workerConcurrency });
+
+  /** AbortControllers of the jobs this process is running, by clip id. */
+  const running = new Map<string, { controller: AbortController; reason: 'cancel' | 'shutdown' | null }>();
+
+  // Cancel requests arrive over Redis pub/sub; only the worker running the clip acts on them.
+  const subscriber = bullConnection();
+  subscriber.on('error', () => {});
+  await subscriber.subscribe(CANCEL_CHANNEL);
+  subscriber.on('message', (_channel: string, clipId: string) => {
+    const entry = running.get(clipId);
+    if (entry) {
+      log.info('job.cancel-requested', { clipId, workerId });
+      entry.reason = 'cancel';
+      entry.controller.abort(new Error('canceled'));
+    }
+  });
+
+  const processor = async (job: Job<PoseJobData>, token?: string) => {
+    const { clipId } = job.data;
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? JOB_OPTIONS.attempts;
+    const jobLog = log.child({ clipId, jobId: job.id, attempt, workerId });
+    const entry = { controller: new AbortController(), reason: null as 'cancel' | 'shutdown' | null };
+    running.set(clipId, entry);
+    const t0 = Date.now();
+    jobLog.info('job.started');
+    try {
+      const result = await processClip({
+        clipId,
+        attempt,
+        signal: entry.controller.signal,
+        log: jobLog,
+        reportJobProgress: (p) => job.updateProgress(p),
+      });
+      jobLog.info('job.done', { ms: Date.now() - t0, ...result });
+      return result;
+    } catch (err) {
+      if (entry.reason === 'shutdown' && token) {
+        // Hand the job back untouched: another worker (or this one after a restart) takes it.
+        jobLog.warn('job.returned', { ms: Date.now() - t0 });
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (entry.reason === 'cancel' || err instanceof ClipGoneError) {
+        jobLog.info('job.canceled', { ms: Date.now() - t0 });
+        throw new UnrecoverableError('canceled');
+      }
+      const retryable = !(err instanceof Error && 'options' in err && (err as { options?: { retryable?: boolean } }).options?.retryable === false);
+      const final = !retryable || attempt >= maxAttempts;
+      jobLog.error('job.failed', { ms: Date.now() - t0, error: err, final });
+      await markFailed(clipId, err, final, attempt, maxAttempts).catch((e) => jobLog.error('job.mark-failed-error', { error: e }));
+      throw final ? new UnrecoverableError(err instanceof Error ? err.message : String(err)) : err;
+    } finally {
+      running.delete(clipId);
+    }
+  };
+
+  const worker = new Worker<PoseJobData>(POSE_QUEUE, processor, {
+    connection: bullConnection(),
+    concurrency: config.workerConcurrency,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+    maxStalledCount: 2,
+  });
+  worker.on('error', (err) => log.error('worker.error', { error: err }));
+  worker.on('stalled', (jobId) => log.warn('job.stalled', { jobId }));
+
+  const startedAt = new Date().toISOString();
+  const beat = async () => {
+    const hb: WorkerHeartbeat = {
+      id: workerId,
+      host: os.hostname(),
+      pid: process.pid,
+      concurrency: config.workerConcurrency,
+      runner: runner.kind,
+      runnerInfo,
+      phalpFound: Boolean(runnerInfo.phalpFound),
+      bodyModelFound,
+      activeClipIds: [...running.keys()],
+      startedAt,
+      lastSeen: new Date().toISOString(),
+    };
+    await sharedRedis().set(`${WORKER_KEY_PREFIX}${workerId}`, JSON.stringify(hb), 'PX', 30_000);
+  };
+  const beatTimer = setInterval(() => void beat().catch(() => {}), 10_000);
+  await beat().catch(() => {});
+  log.info('worker.ready', { workerId });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log.warn('worker.force-stop', { signal });
+      for (const e of running.values()) {
+        e.reason = 'shutdown';
+        e.controller.abort(new Error('worker stopping'));
+      }
+      return;
+    }
+    stopping = true;
+    log.info('worker.stopping', { signal, active: running.size, graceMs });
+    const grace = setTimeout(() => {
+      for (const e of running.values()) {
+        e.reason = 'shutdown';
+        e.controller.abort(new Error('worker stopping'));
+      }
+    }, graceMs);
+    await worker.close();
+    clearTimeout(grace);
+    clearInterval(beatTimer);
+    await sharedRedis().del(`${WORKER_KEY_PREFIX}${workerId}`).catch(() => {});
+    subscriber.disconnect();
+    await closeSharedRedis();
+    await closeDb();
+    log.info('worker.stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  log.error('worker.fatal', { error: err });
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
