@@ -16,6 +16,11 @@ export interface VideoInfo {
   variableFrameRate: boolean;
   /** true when Chrome and Safari both play the file as is (H.264/AAC in MP4 with yuv420p, ...) */
   browserPlayable: boolean;
+  /**
+   * Set by validateVideo's quick look (no decoding): frameCount, fps and variableFrameRate are the
+   * container's own figures, not counted. probeVideo's default result never has it.
+   */
+  estimated?: true;
 }
 
 /** frames.json: one entry per extracted frame, in order; frame i is frames/<%06d of i>.jpg. */
@@ -26,4 +31,9 @@ export interface FrameIndex {
   fps: number;
   /** presentation time in seconds of each frame, relative to the first frame (pts[0] == 0) */
   pts: number[];
+  /**
+   * presentation time in seconds of frame 0 in the source file (usually 0; phone clips and MP4 edit
+   * lists can start later). The transcoded playable copy always starts at 0.
+   */
+  startTime?: number;
 }
