@@ -1,12 +1,140 @@
 'use client';
 
+import dynamic from 'next/dynamic';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ClipDTO } from '@/lib/clips/types';
+import { jointSet } from '@/lib/pose/joints';
+import { TrackBodies } from '@/lib/viewer/bodies';
+import { keyAction, PlaybackStore } from '@/lib/viewer/playback';
+import { bodyJointCount, sceneFrame } from '@/lib/viewer/scene';
+import { Controls } from './Controls';
+import { PlayerController } from './controller';
+import { createStats } from './stats';
+import { Timeline } from './Timeline';
+import { TrackList } from './TrackList';
+import { useBodyModel } from './useBodyModel';
+import { usePoseData } from './usePoseData';
+import { projectedJoints, VideoPane } from './VideoPane';
+import styles from './player.module.css';
 
-/** Plays a finished clip: the source video and the 3D body side by side, frame-synced. */
+// three.js needs the browser: load the 3D view on the client only.
+const Viewer3D = dynamic(() => import('./Viewer3D').then((m) => m.Viewer3D), {
+  ssr: false,
+  loading: () => <div className={styles.center}>Loading 3D view…</div>,
+});
+
+function bonesOf(name: string) {
+  try {
+    return jointSet(name).bones;
+  } catch {
+    return []; // an unknown joint set still shows its joints, without bones
+  }
+}
+
+/** Plays a finished clip: the source video and the 3D body side by side, frame-synced, with coverage and confidence. */
 export function Player({ clip }: { clip: ClipDTO }) {
+  const stats = useMemo(() => createStats(), []);
+  const { data, error } = usePoseData(clip.id, stats);
+  const body = useBodyModel(clip.hasSmpl);
+  const frameCount = data?.seq.frames.length ?? clip.frameCount ?? 1;
+  const fps = data?.seq.fps ?? clip.fps ?? 30;
+  const store = useMemo(() => new PlaybackStore(frameCount), [frameCount]);
+  const fallbackTimes = useMemo(() => Float64Array.from({ length: frameCount }, (_, i) => i / fps), [frameCount, fps]);
+  const timestamps = data?.timestamps ?? fallbackTimes;
+  const controller = useMemo(() => new PlayerController(store, timestamps, fps), [store, timestamps, fps]);
+
+  const bones = useMemo(() => (data ? bonesOf(data.seq.joint_set) : []), [data]);
+  const jointCount = data ? bodyJointCount(data.seq.joint_set, data.seq.joint_names) : 0;
+  const bodies = useMemo(() => (data ? new TrackBodies(data.seq, data.table, bones, body.forward) : null), [data, bones, body.forward]);
+  const frame = useMemo(() => (data ? sceneFrame(data.seq, jointCount) : null), [data, jointCount]);
+
+  // Both views call this before drawing; the buffers are filled once per frame/visibility change.
+  const syncBodies = useMemo(() => {
+    let key = '';
+    return () => {
+      if (!bodies) return;
+      const s = store.get();
+      const k = `${s.frame}|${s.showMesh}|${[...s.hiddenTracks].join(',')}`;
+      if (k === key) return;
+      key = k;
+      bodies.setFrame(s.frame, (id) => s.showMesh && !s.hiddenTracks.has(id));
+    };
+  }, [bodies, store]);
+
+  const onKey = useCallback((e: KeyboardEvent) => {
+    const target = e.target as HTMLElement | null;
+    if (target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable)) return;
+    const action = keyAction(e);
+    if (!action || e.ctrlKey || e.metaKey || e.altKey) return;
+    e.preventDefault();
+    if (action.type === 'toggle-play') controller.togglePlay();
+    else if (action.type === 'step') controller.step(action.frames);
+    else if (action.type === 'mark') store.setMark(action.which, store.get().frame);
+    else controller.stepSpeed(action.direction);
+  }, [controller, store]);
+  useEffect(() => {
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onKey]);
+
+  // Debug/test hook: what is on screen, in numbers (e2e tests and bench/player.bench.ts read it).
+  useEffect(() => {
+    const w = window as unknown as { __player?: unknown };
+    w.__player = {
+      frame: () => store.get().frame,
+      videoFrame: () => controller.videoFrame(),
+      state: () => store.get(),
+      seek: (f: number) => controller.seekFrame(f),
+      timestamps: () => Array.from(timestamps),
+      loaded: () => data !== null,
+      meshAvailable: () => bodies?.meshAvailable ?? false,
+      /** video pixels of the drawn joints per track at the current frame */
+      projectedJoints: () => {
+        if (!data || !bodies) return {};
+        syncBodies();
+        return Object.fromEntries([...projectedJoints(data.seq, bodies)].map(([id, uv]) => [id, Array.from(uv)]));
+      },
+      /** the stored keypoints_2d per track at the current frame */
+      storedJoints2d: () =>
+        Object.fromEntries((data?.seq.frames[store.get().frame]?.persons ?? []).map((p) => [p.track_id, Array.from(p.keypoints_2d)])),
+      jointCount,
+    };
+  }, [store, controller, timestamps, data, bodies, syncBodies, jointCount]);
+
+  const note = error
+    ? `Poses unavailable: ${error}`
+    : body.status === 'missing' && clip.hasSmpl
+      ? `No body model on the server (${body.reason}); showing skeletons.`
+      : body.status === 'error'
+        ? `Body model could not be loaded (${body.reason}); showing skeletons.`
+        : null;
+
   return (
-    <div className="player">
-      <video data-testid="video" src={`/api/clips/${clip.id}/video`} controls playsInline preload="auto" />
-    </div>
+    <section className={styles.player} aria-label="Clip player">
+      <div className={styles.views}>
+        <VideoPane src={`/api/clips/${clip.id}/video`} controller={controller} store={store} seq={data?.seq ?? null} bodies={bodies}
+          bones={bones} faces={body.faces} syncBodies={syncBodies} />
+        <div className={styles.pane} data-testid="viewer-canvas">
+          <span className={styles.paneLabel}>3D · {data?.seq.runner === 'phalp' ? 'PHALP' : data ? 'CPU pose model' : '…'}</span>
+          {data && bodies && frame ? (
+            <div className={styles.canvasHost}>
+              <Viewer3D seq={data.seq} bodies={bodies} bones={bones} jointCount={jointCount} faces={body.faces} store={store} stats={stats}
+                frame={frame} syncBodies={syncBodies} videoFrame={() => controller.playingVideoFrame()} />
+            </div>
+          ) : (
+            <div className={`${styles.center} ${error ? styles.error : ''}`}>{error ? note : 'Loading poses…'}</div>
+          )}
+          {note && !error && <div className={styles.notice}>{note}</div>}
+        </div>
+      </div>
+      <Controls store={store} controller={controller} timestamps={timestamps} frameCount={frameCount}
+        meshAvailable={bodies?.meshAvailable ?? false} hasVideoCamera={data?.seq.intrinsics != null} />
+      {data && (
+        <>
+          <Timeline table={data.table} timestamps={timestamps} stats={clip.stats?.tracks ?? []} store={store} onSeek={(f) => controller.seekFrame(f)} />
+          <TrackList table={data.table} stats={clip.stats?.tracks ?? []} store={store} />
+        </>
+      )}
+    </section>
   );
 }

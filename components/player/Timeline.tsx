@@ -1,0 +1,164 @@
+'use client';
+
+import { useCallback, useMemo, useRef, useState, useSyncExternalStore, type PointerEvent as ReactPointerEvent } from 'react';
+import type { TrackStats } from '@/lib/pose/types';
+import { COVERAGE_COLORS, trackColor } from '@/lib/viewer/colors';
+import { formatTime } from '@/lib/viewer/frameTime';
+import type { PlaybackStore } from '@/lib/viewer/playback';
+import { COVER, coverageRuns, describeCoverage, lostSpanAt, type CoverCode, type TrackTable } from '@/lib/viewer/tracks';
+import styles from './player.module.css';
+
+const CODE_NAME: Record<CoverCode, keyof typeof COVERAGE_COLORS> = {
+  [COVER.missing]: 'missing', [COVER.detected]: 'detected', [COVER.held]: 'held', [COVER.interpolated]: 'interpolated',
+};
+
+interface Props {
+  table: TrackTable;
+  timestamps: Float64Array;
+  stats: TrackStats[];
+  store: PlaybackStore;
+  onSeek: (frame: number) => void;
+}
+
+/** Scrubber, coverage strip per track and tracking-confidence chart, sharing one cursor; click or drag anywhere seeks. */
+export function Timeline({ table, timestamps, stats, store, onSeek }: Props) {
+  const state = useSyncExternalStore(store.subscribe, store.get, store.get);
+  const F = table.frameCount;
+  const pct = (f: number) => `${(100 * f) / F}%`;
+  const [hover, setHover] = useState<{ x: number; y: number; frame: number } | null>(null);
+  const dragging = useRef(false);
+
+  const frameAt = useCallback((e: ReactPointerEvent<HTMLElement>) => {
+    const r = e.currentTarget.getBoundingClientRect();
+    return Math.min(F - 1, Math.max(0, Math.floor(((e.clientX - r.left) / r.width) * F)));
+  }, [F]);
+  const laneHandlers = {
+    onPointerDown: (e: ReactPointerEvent<HTMLElement>) => {
+      dragging.current = true;
+      e.currentTarget.setPointerCapture(e.pointerId);
+      onSeek(frameAt(e));
+    },
+    onPointerMove: (e: ReactPointerEvent<HTMLElement>) => {
+      const f = frameAt(e);
+      setHover({ x: e.clientX, y: e.clientY, frame: f });
+      if (dragging.current) onSeek(f);
+    },
+    onPointerUp: () => (dragging.current = false),
+    onPointerCancel: () => (dragging.current = false),
+    onPointerLeave: () => setHover(null),
+  };
+
+  const runs = useMemo(() => new Map(table.trackIds.map((id) => [id, coverageRuns(table.coverage.get(id)!)])), [table]);
+  const chartPaths = useMemo(() => {
+    // One polyline per track, in a 0..F x 0..1 viewBox; gaps where the track is absent.
+    return table.trackIds.map((id) => {
+      const c = table.confidence.get(id)!;
+      let d = '';
+      let pen = false;
+      for (let f = 0; f < F; f++) {
+        if (Number.isNaN(c[f])) { pen = false; continue; }
+        d += `${pen ? 'L' : 'M'}${f + 0.5} ${(1 - c[f]).toFixed(4)} `;
+        pen = true;
+      }
+      return { id, d };
+    });
+  }, [table, F]);
+
+  const cursor = <div className={styles.cursor} style={{ left: pct(state.frame + 0.5) }} />;
+  const loop = state.loopIn !== null || state.loopOut !== null
+    ? <div className={styles.loopShade} style={{ left: pct(state.loopIn ?? 0), width: pct((state.loopOut ?? F - 1) - (state.loopIn ?? 0) + 1) }} />
+    : null;
+  const statsById = new Map(stats.map((s) => [s.track_id, s]));
+
+  return (
+    <div className={styles.timeline}>
+      <div className={styles.rowLabel}>Frames</div>
+      <div className={`${styles.lane} ${styles.scrub}`} data-testid="scrubber" {...laneHandlers}>
+        <Ticks frameCount={F} timestamps={timestamps} />
+        {loop}
+        {cursor}
+      </div>
+
+      {table.trackIds.map((id) => (
+        <CoverageRow key={id} id={id} runs={runs.get(id)!} pct={pct} hidden={state.hiddenTracks.has(id)} handlers={laneHandlers} loop={loop} cursor={cursor} />
+      ))}
+
+      <div className={styles.rowLabel}>Tracking confidence</div>
+      <div className={`${styles.lane} ${styles.chart}`} data-testid="confidence-chart" {...laneHandlers}>
+        <svg viewBox={`0 0 ${F} 1`} preserveAspectRatio="none" width="100%" height="100%" style={{ position: 'absolute', inset: 0 }}>
+          <line x1={0} x2={F} y1={0.5} y2={0.5} stroke="#2a3342" strokeWidth={1} vectorEffect="non-scaling-stroke" />
+          {chartPaths.map(({ id, d }) => (
+            <path key={id} d={d} fill="none" stroke={trackColor(id)} strokeWidth={2} vectorEffect="non-scaling-stroke" opacity={state.hiddenTracks.has(id) ? 0.2 : 1} data-track={id} />
+          ))}
+        </svg>
+        {loop}
+        {cursor}
+      </div>
+
+      <div className={styles.legend}>
+        {(['detected', 'interpolated', 'held', 'missing'] as const).map((k) => (
+          <span key={k}><i className={styles.swatch} style={{ background: COVERAGE_COLORS[k] }} />{k}</span>
+        ))}
+        <span>Click or drag on any row to seek · [ and ] set loop marks</span>
+      </div>
+
+      {hover && (
+        <div className={styles.tooltip} style={{ left: hover.x + 12, top: hover.y + 14 }} data-testid="timeline-tooltip">
+          <div><b>Frame {hover.frame}</b> · {formatTime(timestamps[hover.frame] ?? 0)}</div>
+          {table.trackIds.map((id) => {
+            const code = table.coverage.get(id)![hover.frame] as CoverCode;
+            const conf = table.confidence.get(id)![hover.frame];
+            return (
+              <div key={id}>
+                <span style={{ color: trackColor(id) }}>Athlete {id}</span>: {describeCoverage(code, lostSpanAt(statsById.get(id), hover.frame))}
+                {Number.isNaN(conf) ? '' : ` · confidence ${(conf * 100).toFixed(0)}%`}
+              </div>
+            );
+          })}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function CoverageRow({ id, runs, pct, hidden, handlers, loop, cursor }: {
+  id: number; runs: { from: number; to: number; code: CoverCode }[]; pct: (f: number) => string; hidden: boolean;
+  handlers: Record<string, unknown>; loop: React.ReactNode; cursor: React.ReactNode;
+}) {
+  return (
+    <>
+      <div className={styles.rowLabel}><i className={styles.swatch} style={{ background: trackColor(id) }} />Athlete {id}</div>
+      <div className={styles.lane} data-testid="coverage-strip" data-track={id} style={{ opacity: hidden ? 0.35 : 1 }} {...handlers}>
+        {runs.map((r) => (
+          <div key={r.from} className={styles.run} data-state={CODE_NAME[r.code]} data-from={r.from} data-to={r.to}
+            style={{ left: pct(r.from), width: pct(r.to - r.from + 1), background: COVERAGE_COLORS[CODE_NAME[r.code]] }} />
+        ))}
+        {loop}
+        {cursor}
+      </div>
+    </>
+  );
+}
+
+/** A tick every second of video time, labelled. */
+function Ticks({ frameCount, timestamps }: { frameCount: number; timestamps: Float64Array }) {
+  const marks = useMemo(() => {
+    const out: { f: number; label: string }[] = [];
+    const end = timestamps[frameCount - 1] ?? 0;
+    const step = end > 30 ? 5 : end > 10 ? 2 : 1;
+    for (let s = 0, f = 0; s <= end; s += step) {
+      while (f < frameCount - 1 && timestamps[f] < s) f++;
+      out.push({ f, label: `${s}s` });
+    }
+    return out;
+  }, [frameCount, timestamps]);
+  return (
+    <div className={styles.ticks}>
+      {marks.map((m) => (
+        <span key={m.label} style={{ position: 'absolute', left: `${(100 * m.f) / frameCount}%`, top: 0, bottom: 0, borderLeft: '1px solid #3a4455', paddingLeft: 3, fontSize: 10, color: '#8b96a8' }}>
+          {m.label}
+        </span>
+      ))}
+    </div>
+  );
+}

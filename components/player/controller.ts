@@ -1,0 +1,130 @@
+/**
+ * Keeps the video and the playback store on the same frame. The video is the clock: while it plays,
+ * requestVideoFrameCallback reports the media time of each presented frame and the store follows it;
+ * every user seek goes through seekFrame(), which moves the store first and then seeks the video to
+ * the middle of that frame's display interval (lib/viewer/frameTime.ts).
+ */
+import { clampFrame, frameAtTime, seekTimeForFrame } from '@/lib/viewer/frameTime';
+import { PlaybackStore, stepSpeed } from '@/lib/viewer/playback';
+
+type FrameCallbackVideo = HTMLVideoElement & {
+  requestVideoFrameCallback?: (cb: (now: number, meta: { mediaTime: number }) => void) => number;
+  cancelVideoFrameCallback?: (handle: number) => void;
+};
+
+export class PlayerController {
+  private video: FrameCallbackVideo | null = null;
+  private detach: (() => void) | null = null;
+
+  constructor(
+    readonly store: PlaybackStore,
+    private timestamps: ArrayLike<number>,
+    private readonly fps: number,
+  ) {}
+
+  setTimestamps(ts: ArrayLike<number>): void {
+    this.timestamps = ts;
+  }
+
+  /** The frame the video element is at now (from its currentTime). */
+  videoFrame(): number {
+    return this.video ? frameAtTime(this.timestamps, this.video.currentTime) : 0;
+  }
+
+  /** The video's frame while it plays normally; -1 while seeking (for the drift figure). */
+  playingVideoFrame(): number {
+    return this.video && !this.video.seeking && !this.video.paused ? this.videoFrame() : -1;
+  }
+
+  attach(video: HTMLVideoElement): void {
+    this.detach?.();
+    const v = video as FrameCallbackVideo;
+    this.video = v;
+    let handle = 0;
+    let raf = 0;
+    const follow = (mediaTime: number) => {
+      if (v.seeking) return; // a seek is on its way; the store already shows its target
+      const f = frameAtTime(this.timestamps, mediaTime);
+      const { playing } = this.store.get();
+      const [from, to] = this.store.range();
+      const looping = this.store.get().loopIn !== null && this.store.get().loopOut !== null;
+      if (playing && looping && (f > to || f < from)) {
+        this.seekFrame(from);
+        return;
+      }
+      this.store.update({ frame: f });
+    };
+    if (v.requestVideoFrameCallback) {
+      const onFrame = (_now: number, meta: { mediaTime: number }) => {
+        follow(meta.mediaTime);
+        handle = v.requestVideoFrameCallback!(onFrame);
+      };
+      handle = v.requestVideoFrameCallback(onFrame);
+    } else {
+      // Browsers without the frame callback: poll currentTime once per animation frame.
+      const poll = () => {
+        follow(v.currentTime);
+        raf = requestAnimationFrame(poll);
+      };
+      raf = requestAnimationFrame(poll);
+    }
+    const onPlay = () => this.store.update({ playing: true });
+    const onPause = () => {
+      this.store.update({ playing: false });
+      // Land exactly on the frame on screen so counter, video and 3D agree while paused.
+      if (!v.ended) this.seekFrame(this.videoFrame());
+    };
+    const onEnded = () => this.store.update({ playing: false, frame: this.timestamps.length - 1 });
+    v.addEventListener('play', onPlay);
+    v.addEventListener('pause', onPause);
+    v.addEventListener('ended', onEnded);
+    v.playbackRate = this.store.get().speed;
+    this.detach = () => {
+      if (handle && v.cancelVideoFrameCallback) v.cancelVideoFrameCallback(handle);
+      if (raf) cancelAnimationFrame(raf);
+      v.removeEventListener('play', onPlay);
+      v.removeEventListener('pause', onPause);
+      v.removeEventListener('ended', onEnded);
+    };
+  }
+
+  dispose(): void {
+    this.detach?.();
+    this.detach = null;
+    this.video = null;
+  }
+
+  seekFrame(frame: number): void {
+    const f = clampFrame(frame, this.store.frameCount);
+    this.store.update({ frame: f });
+    if (this.video) this.video.currentTime = seekTimeForFrame(this.timestamps, f, this.fps);
+  }
+
+  step(frames: number): void {
+    if (this.store.get().playing) this.video?.pause();
+    this.seekFrame(this.store.get().frame + frames);
+  }
+
+  togglePlay(): void {
+    const v = this.video;
+    if (!v) return;
+    if (!v.paused) {
+      v.pause();
+      return;
+    }
+    const [from, to] = this.store.range();
+    const f = this.store.get().frame;
+    if (f >= to || f < from) this.seekFrame(from);
+    v.playbackRate = this.store.get().speed;
+    void v.play().catch(() => this.store.update({ playing: false }));
+  }
+
+  setSpeed(speed: number): void {
+    this.store.update({ speed });
+    if (this.video) this.video.playbackRate = this.store.get().speed;
+  }
+
+  stepSpeed(direction: 1 | -1): void {
+    this.setSpeed(stepSpeed(this.store.get().speed, direction));
+  }
+}
