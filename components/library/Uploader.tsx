@@ -9,6 +9,7 @@ interface UploadState {
   loaded: number;
   total: number;
   error: string | null;
+  done: boolean;
 }
 
 /**
@@ -25,7 +26,7 @@ export function Uploader({ onUploaded }: { onUploaded: (clip: ClipDTO) => void }
       const form = new FormData();
       form.append('file', file, file.name);
       const xhr = new XMLHttpRequest();
-      setState({ name: file.name, loaded: 0, total: file.size, error: null });
+      setState({ name: file.name, loaded: 0, total: file.size, error: null, done: false });
       xhr.upload.onprogress = (e) => {
         if (e.lengthComputable) setState((s) => s && { ...s, loaded: e.loaded, total: e.total });
       };
@@ -37,7 +38,8 @@ export function Uploader({ onUploaded }: { onUploaded: (clip: ClipDTO) => void }
           /* not JSON */
         }
         if (xhr.status === 201) {
-          setState(null);
+          // keep the finished bar visible: the clip below now shows its processing status
+          setState((s) => s && { ...s, loaded: s.total, done: true });
           onUploaded(body as ClipDTO);
         } else {
           setState((s) => s && { ...s, error: body.error ?? `Upload failed (HTTP ${xhr.status}).` });
@@ -88,7 +90,7 @@ export function Uploader({ onUploaded }: { onUploaded: (clip: ClipDTO) => void }
       {state && (
         <div className="upload-status">
           <div className="upload-name">
-            {state.name} — {formatBytes(state.loaded)} of {formatBytes(state.total)}
+            {state.name} — {state.done ? `uploaded (${formatBytes(state.total)}); processing below` : `${formatBytes(state.loaded)} of ${formatBytes(state.total)}`}
           </div>
           <progress data-testid="upload-progress" max={100} value={pct} aria-label="upload progress" />
           <span className="pct">{pct}%</span>

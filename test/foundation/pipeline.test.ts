@@ -1,0 +1,154 @@
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getClipDoc } from '../../lib/clips/repo';
+import { acceptUpload, cancelClip, deleteClip } from '../../lib/clips/service';
+import { getConfig } from '../../lib/config';
+import { closeDb, getDb } from '../../lib/db';
+import { closeQueue, queueStatus } from '../../lib/queue';
+import { closeSharedRedis } from '../../lib/redis';
+import { clipLayout } from '../../lib/storage/layout';
+import { fileChunks, multipartRequest, PHALP_DOUBLE_DIR, SAMPLE_VIDEO, startWorker, waitFor, waitForWorkerReady, type WorkerProcess } from './helpers';
+
+/**
+ * The whole job against real MongoDB, Redis, ffmpeg and worker processes. The pose runner is PHALP,
+ * played by the TEST DOUBLE of track.py in test/fixtures/phalp-double (no GPU here).
+ */
+const PHALP_ENV = { POSE_RUNNER: 'phalp', PHALP_DIR: PHALP_DOUBLE_DIR, PHALP_PYTHON: '/usr/bin/python3', PHALP_DOUBLE_PEOPLE: '2' };
+
+let tmp: string;
+const workers: WorkerProcess[] = [];
+function worker(env: Record<string, string>) {
+  const w = startWorker({ ...PHALP_ENV, ...env });
+  workers.push(w);
+  return w;
+}
+
+/** A short generated clip with unique bytes (so it is never mistaken for an earlier upload). */
+function makeClip(seconds: number, rate = 24): string {
+  const file = path.join(tmp, `gen-${crypto.randomUUID()}.mp4`);
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=${rate}`, '-t', String(seconds), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-metadata', `comment=${crypto.randomUUID()}`, file]);
+  return file;
+}
+
+async function frameDocCount(clipId: string): Promise<number> {
+  const db = await getDb();
+  const { ObjectId } = await import('mongodb');
+  return db.collection('frames').countDocuments({ clipId: new ObjectId(clipId) });
+}
+
+function processesMentioning(text: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', text]).toString().trim().split('\n').filter((l) => l && !l.includes('pgrep'));
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+beforeAll(async () => {
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'mc-pipeline-'));
+});
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.stop('SIGKILL')));
+});
+afterAll(async () => {
+  await closeQueue();
+  await closeSharedRedis();
+  await closeDb();
+  await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+describe('the pose job', () => {
+  it('goes queued -> processing -> done, with exact metadata and one document per video frame', async () => {
+    const w = worker({ PHALP_DOUBLE_FPS: '400' });
+    await waitForWorkerReady(w);
+    const clip = await acceptUpload(multipartRequest({ name: 'jump.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
+    const seen: string[] = [clip.status];
+    const done = await waitFor(async () => {
+      const doc = await getClipDoc(clip.id);
+      if (doc && seen.at(-1) !== doc.status) seen.push(doc.status);
+      if (doc?.status === 'failed') throw new Error(`job failed: ${doc.error}\n${w.output()}`);
+      return doc?.status === 'done' ? doc : null;
+    }, 120_000, 'clip done');
+    expect(seen).toEqual(['queued', 'processing', 'done']);
+    expect(done.video?.frameCount).toBe(230);
+    expect(done.video?.fps).toBeCloseTo(30, 6);
+    expect(done.runner).toBe('phalp');
+    expect(await frameDocCount(clip.id)).toBe(230);
+    expect(done.stats?.tracks.length).toBeGreaterThan(0);
+    // VP9 is not playable in Safari: an H.264 copy exists and the JPGs were cleaned up
+    expect(done.hasPlayableCopy).toBe(true);
+    expect(fs.existsSync(clipLayout(getConfig().dataDir, clip.id).playable)).toBe(true);
+
+    // the same content again re-uses the results instead of queueing GPU work twice
+    const again = await acceptUpload(multipartRequest({ name: 'same-again.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
+    expect(again.status).toBe('done');
+    expect(again.reusedFrom).toBe(clip.id);
+    expect(await frameDocCount(again.id)).toBe(230);
+
+    // deleting the first leaves the re-used copy intact
+    await deleteClip(clip.id);
+    expect(await getClipDoc(clip.id)).toBeNull();
+    expect(await frameDocCount(clip.id)).toBe(0);
+    expect(fs.existsSync(clipLayout(getConfig().dataDir, clip.id).dir)).toBe(false);
+    expect(await frameDocCount(again.id)).toBe(230);
+    expect(fs.existsSync(clipLayout(getConfig().dataDir, again.id).playable)).toBe(true);
+  });
+
+  it('cancel kills the running PHALP process tree and keeps the clip as canceled', async () => {
+    const w = worker({ PHALP_DOUBLE_MODE: 'hang' });
+    await waitForWorkerReady(w);
+    const clip = await acceptUpload(multipartRequest({ name: 'hang.mp4', chunks: fileChunks(makeClip(2)) }));
+    const runsDir = clipLayout(getConfig().dataDir, clip.id).runsDir;
+    await waitFor(async () => processesMentioning(runsDir).length > 0, 60_000, 'PHALP double running');
+    const canceled = await cancelClip(clip.id);
+    expect(canceled.status).toBe('canceled');
+    await waitFor(async () => processesMentioning(runsDir).length === 0, 10_000, 'no process of the run left');
+    expect(processesMentioning(clip.id)).toEqual([]);
+    expect((await getClipDoc(clip.id))?.status).toBe('canceled');
+    // the worker is free again
+    expect(w.child.exitCode).toBeNull();
+  });
+
+  it('a worker killed with SIGKILL mid-job: a restarted worker finishes it, exactly one document per frame', async () => {
+    const w1 = worker({ PHALP_DOUBLE_FPS: '10' });
+    await waitForWorkerReady(w1);
+    const file = makeClip(4); // 96 frames, ~10 s of "tracking"
+    const clip = await acceptUpload(multipartRequest({ name: 'killed.mp4', chunks: fileChunks(file) }));
+    await waitFor(async () => {
+      const doc = await getClipDoc(clip.id);
+      return doc?.stage === 'tracking' && doc.progress > 0.35 ? doc : null;
+    }, 60_000, 'tracking under way');
+    await w1.stop('SIGKILL');
+
+    const w2 = worker({ PHALP_DOUBLE_FPS: '200' });
+    await waitForWorkerReady(w2);
+    const done = await waitFor(async () => {
+      const doc = await getClipDoc(clip.id);
+      if (doc?.status === 'failed') throw new Error(`job failed: ${doc.error}\n${w2.output()}`);
+      return doc?.status === 'done' ? doc : null;
+    }, 90_000, 'clip done after the restart');
+    expect(done.video?.frameCount).toBe(96);
+    expect(await frameDocCount(clip.id)).toBe(96);
+    // nothing of the killed worker's PHALP run is left running
+    await waitFor(async () => processesMentioning(clip.id).length === 0, 10_000, 'no orphan process');
+  });
+
+  it('reports each waiting clip position in the queue', async () => {
+    // no worker is running: both wait
+    const a = await acceptUpload(multipartRequest({ name: 'a.mp4', chunks: fileChunks(makeClip(1)) }));
+    const b = await acceptUpload(multipartRequest({ name: 'b.mp4', chunks: fileChunks(makeClip(1)) }));
+    const status = await queueStatus();
+    const pa = status.queue.find((q) => q.clipId === a.id)?.position;
+    const pb = status.queue.find((q) => q.clipId === b.id)?.position;
+    expect(pa).toBeDefined();
+    expect(pb).toBe(pa! + 1);
+    await deleteClip(a.id);
+    await deleteClip(b.id);
+    expect((await queueStatus()).queue.find((q) => q.clipId === a.id)).toBeUndefined();
+  });
+});
