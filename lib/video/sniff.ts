@@ -10,16 +10,17 @@ export async function describeNonVideo(
   ffprobeSaid: string[],
 ): Promise<{ ok: false; status: 415 | 422; reason: string }> {
   const head = await readHead(file, 4096);
-  const said = ffprobeSaid.join(' ');
   const detail = ffprobeSaid.length ? ` (${shorten(ffprobeSaid.at(-1)!)})` : '';
 
   const container = videoContainerOf(head);
-  if (container || /moov atom not found/i.test(said)) {
+  // judged by the bytes, not by ffprobe's words: for any file named .mp4 it tries the MP4 reader and
+  // says "moov atom not found", even for a text file
+  if (container) {
     return {
       ok: false,
       status: 422,
       reason:
-        `This ${container ?? 'MP4'} video is incomplete or damaged, so it cannot be opened: the upload may ` +
+        `This ${container} video is incomplete or damaged, so it cannot be opened: the upload may ` +
         `have been cut off, or the recording was not finished. Please upload the original file again.${detail}`,
     };
   }
