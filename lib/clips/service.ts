@@ -6,6 +6,7 @@ import { log } from '../log';
 import { cancelClipJob, enqueueClip, publishClipChanged, queueStatus } from '../queue';
 import { clipLayout } from '../storage/layout';
 import { HttpError, receiveUpload } from '../upload';
+import { missingFrames } from '../video/completeness';
 import { validateVideo } from '../video/probe';
 import {
   createClip,
@@ -33,10 +34,17 @@ export async function acceptUpload(request: Request): Promise<ClipDTO> {
   try {
     const check = await validateVideo(file.tmpPath);
     if (!check.ok) throw new HttpError(check.status, check.reason);
+    const missing = await missingFrames(file.tmpPath);
+    if (missing) {
+      throw new HttpError(
+        422,
+        `This video is incomplete: its index lists ${missing.promised} frames but only ${missing.present} are in the file, so it was probably cut off during the upload or copy. Please upload the whole file.`,
+      );
+    }
 
     const earlier = await findDoneClipBySha(file.sha256);
     const clip = earlier
-      ? await reuseResults(earlier, file.filename, file.tmpPath)
+      ? await reuseResults(earlier, file.filename)
       : await createClip({ filename: file.filename, sha256: file.sha256, sizeBytes: file.sizeBytes, video: check.info });
     const layout = clipLayout(dataDir, clip._id.toHexString());
     await fsp.mkdir(layout.dir, { recursive: true });
@@ -60,7 +68,7 @@ export async function acceptUpload(request: Request): Promise<ClipDTO> {
  * The new clip gets its own files (hard links where possible) and its own frame documents, so
  * deleting either clip later leaves the other intact.
  */
-async function reuseResults(earlier: ClipDoc, filename: string, _tmpPath: string): Promise<ClipDoc> {
+async function reuseResults(earlier: ClipDoc, filename: string): Promise<ClipDoc> {
   const { dataDir } = getConfig();
   const now = new Date();
   const doc: ClipDoc = {

@@ -56,7 +56,7 @@ describe('POST /api/clips (acceptUpload)', () => {
   });
 
   it('keeps the original name for display only, never as a path', async () => {
-    const clip = await acceptUpload(multipartRequest({ name: '../../etc/passwd\u0007.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
+    const clip = await acceptUpload(multipartRequest({ name: '../../etc/passwd.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
     expect(clip.filename).toBe('passwd.mp4');
     expect(fs.existsSync(clipLayout(getConfig().dataDir, clip.id).source)).toBe(true);
   });
@@ -74,8 +74,8 @@ describe('POST /api/clips (acceptUpload)', () => {
     const whole = fs.readFileSync(SAMPLE_VIDEO);
     fs.writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length * 0.3)));
     const err = await uploadError(multipartRequest({ name: 'truncated.mp4', chunks: fileChunks(truncated) }));
-    expect([415, 422]).toContain(err.status);
-    expect(err.message.length).toBeGreaterThan(10);
+    expect(err.status).toBe(422);
+    expect(err.message).toMatch(/incomplete|cut off/);
     expect(await leftoverUploads()).toEqual([]);
   });
 
