@@ -16,11 +16,14 @@ export function bullConnection(extra: RedisOptions = {}): Redis {
   return new Redis(redisUrl(), { maxRetriesPerRequest: null, ...extra });
 }
 
-/** A connection that fails fast while Redis is down (health checks, request handlers). */
+/**
+ * A connection that fails fast while Redis is down (health checks, request handlers): commands wait
+ * for a (re)connection at most `commandTimeout`, then fail.
+ */
 export function failFastRedis(): Redis {
   return new Redis(redisUrl(), {
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
+    commandTimeout: 2000,
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
     lazyConnect: false,

@@ -31,8 +31,8 @@ afterAll(async () => {
 describe('GET /api/health', () => {
   it('is 200 with MongoDB and Redis up, 503 while Redis is down, and 200 again once it is back', async () => {
     const up = await healthRoute();
-    expect(up.status).toBe(200);
     const body = await up.json();
+    expect(up.status, JSON.stringify(body)).toBe(200);
     expect(body.mongodb.ok).toBe(true);
     expect(body.redis.ok).toBe(true);
     expect(body.queue).toMatchObject({ waiting: expect.any(Number), active: expect.any(Number) });
