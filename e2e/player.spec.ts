@@ -1,0 +1,312 @@
+/**
+ * The player (issue 6), in Debian's Chromium against the real apps of playwright.config.ts:
+ * the CPU app (skeletons from the built-in pose model) and the PHALP app (the PHALP TEST DOUBLE and a
+ * generated stand-in body model: meshes, held/missing frames, camera projection).
+ * Clips are created through the real upload API and processed by the real worker.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import type { APIRequestContext } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const SAMPLE_VIDEO = path.resolve('../shared/samples/video/two_people_jump.mp4');
+
+/** Uploads the sample video through the real API and waits until the worker has processed it. */
+export async function createDoneClip(request: APIRequestContext, baseURL: string): Promise<string> {
+  const res = await request.post(`${baseURL}/api/clips`, {
+    multipart: { file: { name: 'two_people_jump.mp4', mimeType: 'video/mp4', buffer: fs.readFileSync(SAMPLE_VIDEO) } },
+    timeout: 120_000,
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  const { id } = (await res.json()) as { id: string };
+  await expect
+    .poll(async () => ((await (await request.get(`${baseURL}/api/clips/${id}`)).json()) as { status: string }).status, { timeout: 170_000, intervals: [1000] })
+    .toBe('done');
+  return id;
+}
+
+type PlayerHook = {
+  frame(): number;
+  videoFrame(): number;
+  seek(f: number): void;
+  loaded(): boolean;
+  meshAvailable(): boolean;
+  timestamps(): number[];
+  projectedJoints(): Record<string, number[]>;
+  storedJoints2d(): Record<string, number[]>;
+  jointCount: number;
+};
+export type PlayerWindow = Window & { __player: PlayerHook; __playerStats: { renders: number; frameJsMs: number[]; frameGlMs: number[]; firstFrameAt: number | null } };
+
+/** Opens the clip page and waits until poses are loaded and the 3D view has rendered once. */
+export async function openPlayer(page: Page, baseURL: string, id: string): Promise<void> {
+  await page.goto(`${baseURL}/clips/${id}`);
+  await page.waitForFunction(() => (window as unknown as PlayerWindow).__player?.loaded() && ((window as unknown as PlayerWindow).__playerStats?.renders ?? 0) > 0, null, { timeout: 60_000 });
+  await page.waitForFunction(() => (document.querySelector('[data-testid=video]') as HTMLVideoElement).readyState >= 2, null, { timeout: 60_000 });
+}
+
+/** Seeks through the player's hook and waits until the video has landed on the frame and the 3D view rendered it. */
+export async function seekAndSettle(page: Page, frame: number): Promise<void> {
+  await page.evaluate((f) => (window as unknown as PlayerWindow).__player.seek(f), frame);
+  await settle(page, frame);
+}
+
+export async function settle(page: Page, frame: number): Promise<void> {
+  await expect(page.getByTestId('frame-counter')).toHaveText(String(frame));
+  await page.waitForFunction((f) => {
+    const v = document.querySelector('[data-testid=video]') as HTMLVideoElement;
+    return !v.seeking && (window as unknown as PlayerWindow).__player.videoFrame() === f;
+  }, frame);
+  const renders = await page.evaluate(() => (window as unknown as PlayerWindow).__playerStats.renders);
+  // one more animation frame so the 3D view has drawn what it was asked to
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  expect(await page.evaluate(() => (window as unknown as PlayerWindow).__playerStats.renders)).toBeGreaterThanOrEqual(renders);
+}
+
+/** Pixels of a PNG screenshot whose colour is close in hue to `rgb` and clearly saturated (not grid, not background). */
+export async function countColouredPixels(page: Page, png: Buffer, rgb: [number, number, number]): Promise<number> {
+  return page.evaluate(async ({ b64, rgb }) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const hue = (r: number, g: number, b: number) => {
+      const max = Math.max(r, g, b), min = Math.min(r, g, b);
+      if (max === min) return { h: 0, s: 0 };
+      const dd = max - min;
+      let h = max === r ? (g - b) / dd + (g < b ? 6 : 0) : max === g ? (b - r) / dd + 2 : (r - g) / dd + 4;
+      return { h: h * 60, s: dd / max };
+    };
+    const target = hue(...rgb);
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const { h, s } = hue(d[i], d[i + 1], d[i + 2]);
+      const dh = Math.min(Math.abs(h - target.h), 360 - Math.abs(h - target.h));
+      if (s > 0.35 && Math.max(d[i], d[i + 1], d[i + 2]) > 60 && dh < 18) n++;
+    }
+    return n;
+  }, { b64: png.toString('base64'), rgb });
+}
+
+/** Number of differing pixels between two same-size PNG screenshots. */
+export async function differingPixels(page: Page, a: Buffer, b: Buffer): Promise<number> {
+  return page.evaluate(async ({ a, b }) => {
+    const load = async (b64: string) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      c.getContext('2d')!.drawImage(img, 0, 0);
+      return c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    };
+    const [x, y] = [await load(a), await load(b)];
+    if (x.length !== y.length) return Number.MAX_SAFE_INTEGER;
+    let n = 0;
+    for (let i = 0; i < x.length; i += 4) if (Math.abs(x[i] - y[i]) + Math.abs(x[i + 1] - y[i + 1]) + Math.abs(x[i + 2] - y[i + 2]) > 30) n++;
+    return n;
+  }, { a: a.toString('base64'), b: b.toString('base64') });
+}
+
+const TRACK1 = [0x4c, 0xc9, 0xf0] as [number, number, number]; // trackColor(1), lib/viewer/colors.ts
+
+async function shot(page: Page, testInfo: import('@playwright/test').TestInfo, name: string): Promise<Buffer> {
+  const png = await page.getByTestId('viewer-canvas').screenshot();
+  await testInfo.attach(name, { body: png, contentType: 'image/png' });
+  fs.writeFileSync(testInfo.outputPath(name), png);
+  return png;
+}
+
+/** A frame where track `id` is detected (from the stored data as served to the page). */
+async function detectedFrame(page: Page, id: number, near: number): Promise<number> {
+  return page.evaluate(({ id, near }) => {
+    const strip = document.querySelector(`[data-testid=coverage-strip][data-track="${id}"]`)!;
+    const runs = [...strip.querySelectorAll('[data-state=detected]')].map((r) => [Number((r as HTMLElement).dataset.from), Number((r as HTMLElement).dataset.to)]);
+    let best = -1;
+    for (const [a, b] of runs) for (let f = a; f <= b; f++) if (best < 0 || Math.abs(f - near) < Math.abs(best - near)) best = f;
+    return best;
+  }, { id, near });
+}
+
+test.describe.serial('player with CPU results (skeletons)', () => {
+  let id = '';
+  const base = () => process.env.E2E_CPU_URL!;
+
+  test.beforeAll(async ({ request }) => {
+    id = await createDoneClip(request, base());
+  });
+
+  test('the 3D view draws the body in the track colour, and two frames give different images', async ({ page }, testInfo) => {
+    await openPlayer(page, base(), id);
+    const a = await detectedFrame(page, 1, 40);
+    expect(a).toBeGreaterThanOrEqual(0);
+    await seekAndSettle(page, a);
+    const pngA = await shot(page, testInfo, `cpu-3d-frame-${a}.png`);
+    expect(await countColouredPixels(page, pngA, TRACK1)).toBeGreaterThan(150);
+    const b = await detectedFrame(page, 1, 170);
+    await seekAndSettle(page, b);
+    const pngB = await shot(page, testInfo, `cpu-3d-frame-${b}.png`);
+    expect(await differingPixels(page, pngA, pngB)).toBeGreaterThan(200);
+    await page.screenshot({ path: testInfo.outputPath('cpu-player.png') });
+  });
+
+  test('arrow keys move exactly one frame (shift: ten) and the video shows the counter frame', async ({ page }) => {
+    await openPlayer(page, base(), id);
+    await seekAndSettle(page, 50);
+    await page.locator('body').press('ArrowRight');
+    await settle(page, 51);
+    await page.locator('body').press('ArrowLeft');
+    await page.locator('body').press('ArrowLeft');
+    await settle(page, 49);
+    await page.locator('body').press('Shift+ArrowRight');
+    await settle(page, 59);
+    await page.locator('body').press('Shift+ArrowLeft');
+    await settle(page, 49);
+    expect(await page.evaluate(() => (window as unknown as PlayerWindow).__player.videoFrame())).toBe(49);
+  });
+
+  test('clicking and dragging on the timeline seeks the video and the 3D view', async ({ page }) => {
+    await openPlayer(page, base(), id);
+    const F = await page.evaluate(() => (window as unknown as PlayerWindow).__player.timestamps().length);
+    const scrub = page.getByTestId('scrubber');
+    const box = (await scrub.boundingBox())!;
+    const frameAtX = (x: number) => Math.min(F - 1, Math.floor(((x - box.x) / box.width) * F));
+    const x1 = box.x + box.width * 0.75;
+    await page.mouse.click(x1, box.y + box.height / 2);
+    await settle(page, frameAtX(x1));
+    const renders = await page.evaluate(() => (window as unknown as PlayerWindow).__playerStats.renders);
+    // drag on the confidence chart: the cursor follows, the last position wins
+    const chart = (await page.getByTestId('confidence-chart').boundingBox())!;
+    await page.mouse.move(chart.x + chart.width * 0.2, chart.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(chart.x + chart.width * 0.3, chart.y + 10, { steps: 5 });
+    await page.mouse.move(chart.x + chart.width * 0.4, chart.y + 10, { steps: 5 });
+    await page.mouse.up();
+    const x2 = chart.x + chart.width * 0.4;
+    await settle(page, Math.min(F - 1, Math.floor(((x2 - chart.x) / chart.width) * F)));
+    expect(await page.evaluate(() => (window as unknown as PlayerWindow).__playerStats.renders)).toBeGreaterThan(renders);
+  });
+
+  test('space plays and pauses; while playing the 3D frame never drifts more than one frame from the video', async ({ page }) => {
+    await openPlayer(page, base(), id);
+    await seekAndSettle(page, 0);
+    await page.locator('body').press('Space');
+    await page.waitForFunction(() => (window as unknown as PlayerWindow).__player.frame() > 40, null, { timeout: 30_000 });
+    await page.locator('body').press('Space');
+    const stats = await page.evaluate(() => (window as unknown as { __playerStats: { maxDriftFrames: number } }).__playerStats);
+    expect(stats.maxDriftFrames).toBeLessThanOrEqual(1);
+    const f = await page.evaluate(() => (window as unknown as PlayerWindow).__player.frame());
+    await settle(page, f);
+  });
+});
+
+test.describe.serial('player with PHALP results (meshes, coverage, overlay)', () => {
+  let id = '';
+  const base = () => process.env.E2E_PHALP_URL!;
+
+  test.beforeAll(async ({ request }) => {
+    id = await createDoneClip(request, base());
+  });
+
+  test('the coverage strip shows held and missing frames exactly where the data has them', async ({ page, request }, testInfo) => {
+    await openPlayer(page, base(), id);
+    const clip = (await (await request.get(`${base()}/api/clips/${id}`)).json()) as { frameCount: number };
+    const res = await request.get(`${base()}/api/clips/${id}/frames?from=0&to=${clip.frameCount - 1}`);
+    expect(res.ok()).toBe(true);
+    const data = (await res.json()) as { frames: { frame_number: number; persons: { track_id: number; state: string }[] }[] };
+    const expected = new Map<number, string[]>();
+    const ids = new Set(data.frames.flatMap((f) => f.persons.map((p) => p.track_id)));
+    for (const tid of ids) expected.set(tid, data.frames.map((f) => f.persons.find((p) => p.track_id === tid)?.state ?? 'missing'));
+    // the test double's two-person scene has both kinds of gaps; without them this test would prove nothing
+    const all = [...expected.values()].flat();
+    expect(all).toContain('held');
+    expect(all).toContain('missing');
+    for (const [tid, states] of expected) {
+      const shown = await page.evaluate((tid) => {
+        const strip = document.querySelector(`[data-testid=coverage-strip][data-track="${tid}"]`)!;
+        const out: string[] = [];
+        for (const r of strip.querySelectorAll('[data-state]')) {
+          const el = r as HTMLElement;
+          for (let f = Number(el.dataset.from); f <= Number(el.dataset.to); f++) out[f] = el.dataset.state!;
+        }
+        return out;
+      }, tid);
+      expect(shown).toEqual(states);
+    }
+    // hovering a held frame says why it is not detected
+    const tid = [...expected.keys()].find((t) => expected.get(t)!.includes('held'))!;
+    const heldFrame = expected.get(tid)!.indexOf('held');
+    const strip = page.locator(`[data-testid=coverage-strip][data-track="${tid}"]`);
+    const box = (await strip.boundingBox())!;
+    await page.mouse.move(box.x + ((heldFrame + 0.5) / clip.frameCount) * box.width, box.y + box.height / 2);
+    await expect(page.getByTestId('timeline-tooltip')).toContainText(`Frame ${heldFrame}`);
+    await expect(page.getByTestId('timeline-tooltip')).toContainText('held');
+    await page.screenshot({ path: testInfo.outputPath('phalp-coverage-hover.png') });
+  });
+
+  test('the overlay projects joints within 2 px of the stored 2D joints, drawn where the video shows them', async ({ page }, testInfo) => {
+    await openPlayer(page, base(), id);
+    const frames = await page.evaluate(() => {
+      const strips = [...document.querySelectorAll('[data-testid=coverage-strip] [data-state=detected]')] as HTMLElement[];
+      return strips.slice(0, 3).map((r) => Math.floor((Number(r.dataset.from) + Number(r.dataset.to)) / 2));
+    });
+    expect(frames.length).toBeGreaterThan(0);
+    for (const f of frames) {
+      await seekAndSettle(page, f);
+      const { projected, stored, J } = await page.evaluate(() => {
+        const p = (window as unknown as PlayerWindow).__player;
+        return { projected: p.projectedJoints(), stored: p.storedJoints2d(), J: p.jointCount };
+      });
+      expect(Object.keys(projected).length).toBeGreaterThan(0);
+      for (const [tid, uv] of Object.entries(projected)) {
+        const ref = stored[tid];
+        let worst = 0;
+        for (let j = 0; j < J; j++) worst = Math.max(worst, Math.hypot(uv[2 * j] - ref[2 * j], uv[2 * j + 1] - ref[2 * j + 1]));
+        expect(worst, `frame ${f} track ${tid}`).toBeLessThanOrEqual(2);
+      }
+      // pixel alignment: the overlay has ink at the projected neck (joint 1) mapped through object-fit: contain
+      const inked = await page.evaluate(() => {
+        const p = (window as unknown as PlayerWindow).__player;
+        const [tid, uv] = Object.entries(p.projectedJoints())[0];
+        void tid;
+        const video = document.querySelector('[data-testid=video]') as HTMLVideoElement;
+        const canvas = document.querySelector('[data-testid=video-overlay]') as HTMLCanvasElement;
+        const r = video.getBoundingClientRect();
+        const scale = Math.min(r.width / video.videoWidth, r.height / video.videoHeight);
+        const x = (r.width - video.videoWidth * scale) / 2 + uv[2] * scale;
+        const y = (r.height - video.videoHeight * scale) / 2 + uv[3] * scale;
+        const k = canvas.width / r.width;
+        const px = canvas.getContext('2d')!.getImageData(Math.round(x * k) - 1, Math.round(y * k) - 1, 3, 3).data;
+        let alpha = 0;
+        for (let i = 3; i < px.length; i += 4) alpha = Math.max(alpha, px[i]);
+        return alpha;
+      });
+      expect(inked).toBeGreaterThan(100);
+    }
+    await page.getByTestId('video').screenshot({ path: testInfo.outputPath('phalp-overlay.png') });
+    await page.screenshot({ path: testInfo.outputPath('phalp-player.png') });
+  });
+
+  test('with the body model the 3D view draws meshes, and the mesh toggle changes the picture', async ({ page }, testInfo) => {
+    await openPlayer(page, base(), id);
+    await page.waitForFunction(() => (window as unknown as PlayerWindow).__player.meshAvailable(), null, { timeout: 30_000 });
+    const f = await detectedFrame(page, 1, 12);
+    await seekAndSettle(page, f);
+    const withMesh = await shot(page, testInfo, `phalp-mesh-frame-${f}.png`);
+    const meshPixels = await countColouredPixels(page, withMesh, TRACK1);
+    expect(meshPixels).toBeGreaterThan(300);
+    await page.getByRole('button', { name: 'Mesh' }).click();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const skeleton = await shot(page, testInfo, `phalp-skeleton-frame-${f}.png`);
+    expect(await differingPixels(page, withMesh, skeleton)).toBeGreaterThan(200);
+    await page.getByTestId('preset-video').click();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await shot(page, testInfo, `phalp-video-camera-frame-${f}.png`);
+  });
+});
