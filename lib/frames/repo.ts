@@ -17,6 +17,9 @@ export const BULK_BATCH = 500;
 /** Sequence-level metadata stored on the clip document; PoseSequence minus its frames. */
 export type PoseMeta = Omit<PoseSequence, 'frames'>;
 
+/** What the clip document holds in `pose`: the metadata plus whether any person carries SMPL parameters. */
+export type StoredPoseMeta = PoseMeta & { smpl: boolean };
+
 export interface SaveResult {
   frames: number;
   personFrames: number;
@@ -80,9 +83,10 @@ function checkSequence(seq: PoseSequence): void {
   });
 }
 
-function metaOf(seq: PoseSequence): PoseMeta {
+function metaOf(seq: PoseSequence): StoredPoseMeta {
   const { runner, joint_set, joint_names, width, height, fps, frame_count, intrinsics } = seq;
-  return { runner, joint_set, joint_names, width, height, fps, frame_count, intrinsics };
+  const smpl = seq.frames.some((f) => f.persons.some((p) => p.smpl !== null));
+  return { runner, joint_set, joint_names, width, height, fps, frame_count, intrinsics, smpl };
 }
 
 /**
@@ -127,10 +131,10 @@ export async function readFrames(clipId: string, from: number, to: number, opts:
 }
 
 /** The sequence metadata stored on the clip document, or null when no result was stored for the clip. */
-export async function readPoseMeta(clipId: string, opts: { db?: Db } = {}): Promise<PoseMeta | null> {
+export async function readPoseMeta(clipId: string, opts: { db?: Db } = {}): Promise<StoredPoseMeta | null> {
   const id = toClipObjectId(clipId);
   const db = opts.db ?? (await getDb());
-  const clip = await db.collection(CLIPS).findOne<{ pose?: PoseMeta }>({ _id: id }, { projection: { pose: 1 } });
+  const clip = await db.collection(CLIPS).findOne<{ pose?: StoredPoseMeta }>({ _id: id }, { projection: { pose: 1 } });
   return clip?.pose ?? null;
 }
 
@@ -140,8 +144,9 @@ export async function readPoseMeta(clipId: string, opts: { db?: Db } = {}): Prom
  * returning a sequence with holes would shift everything drawn after them.
  */
 export async function loadSequence(clipId: string, opts: { db?: Db } = {}): Promise<PoseSequence | null> {
-  const meta = await readPoseMeta(clipId, opts);
-  if (!meta) return null;
+  const stored = await readPoseMeta(clipId, opts);
+  if (!stored) return null;
+  const { smpl: _hasSmpl, ...meta } = stored;
   const frames = await readFrames(clipId, 0, meta.frame_count - 1, opts);
   if (frames.length !== meta.frame_count)
     throw new FrameStoreError(

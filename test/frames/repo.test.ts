@@ -42,7 +42,7 @@ describe('frame store', () => {
     expect(back).toEqual(seq);
     const clip = await db.collection('clips').findOne({ _id: new ObjectId(clipId) });
     // the clip repository's own fields are untouched
-    expect(clip).toMatchObject({ filename: 'test.mp4', status: 'done', pose: { runner: 'phalp', frame_count: 240, joint_set: 'phalp45' } });
+    expect(clip).toMatchObject({ filename: 'test.mp4', status: 'done', pose: { runner: 'phalp', frame_count: 240, joint_set: 'phalp45', smpl: true } });
     expect(clip!.pose.frames).toBeUndefined();
   });
 
