@@ -195,7 +195,10 @@ export function createResolver(reader: HookedReader, opts: LoadPickleOptions): (
   function bytesOf(data?: unknown, encoding?: unknown): Uint8Array {
     if (data === undefined) return new Uint8Array(0);
     if (typeof data === 'string') return codecsEncode(data, encoding);
-    return asBytes(data, 'bytes').slice();
+    const b = asBytes(data, 'bytes');
+    const copy = new Uint8Array(b.byteLength);
+    copy.set(b);
+    return copy;
   }
 
   const table: Record<string, unknown> = {

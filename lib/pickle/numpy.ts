@@ -74,7 +74,9 @@ export function arrayFromBytes(
       `array data is ${bytes.byteLength} bytes but shape (${shape.join(', ')}) of ${info.hostStr} needs ${count * info.itemsize}`,
     );
   }
-  const copy = bytes.slice();
+  // (not bytes.slice(): on a Node Buffer that is a view, not a copy)
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
   if (!info.littleEndian && info.itemsize > 1) swapBytes(copy, info.itemsize);
   if (info.kind === 'b') {
     // numpy treats any non-zero byte as True; normalise so data holds 0/1.

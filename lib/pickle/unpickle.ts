@@ -9,7 +9,9 @@ import { DType, NDArray, PickleError, PyObject, TUPLE, type LoadPickleOptions } 
 
 const DEFAULT_MAX_DEPTH = 100;
 
-export function loadPickle(bytes: Uint8Array, opts: LoadPickleOptions = {}): unknown {
+export function loadPickle(input: Uint8Array, opts: LoadPickleOptions = {}): unknown {
+  // A plain Uint8Array view, so bytes values cut from it are Uint8Arrays even when given a Node Buffer.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const where = opts.source ? `${opts.source}: ` : '';
   const reader = new HookedReader(bytes);
   const resolve = createResolver(reader, opts);
