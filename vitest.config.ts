@@ -9,5 +9,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: false,
+    // one real mongod + redis-server for the whole run (test/setup/global-services.ts), and per-file
+    // MONGODB_URI / REDIS_URL / DATA_DIR set before each test file loads (test/setup/env.ts)
+    globalSetup: ['test/setup/global-services.ts'],
+    setupFiles: ['test/setup/env.ts'],
   },
 });

@@ -1,0 +1,94 @@
+import { MongoInstance } from 'mongodb-memory-server-core';
+import { MongoInstanceEvents } from 'mongodb-memory-server-core/lib/util/MongoInstance';
+import fs from 'node:fs';
+import path from 'node:path';
+import { findFreePort } from './free-port';
+import { resolveMongodBinary, type MongodKind } from './mongod-binary';
+import { guardChildProcess } from './orphan-guard';
+
+/**
+ * A real mongod for `npm start` and the tests, started through mongodb-memory-server's MongoInstance
+ * (binary lookup, readiness detection, a watchdog that stops mongod if we die). Unlike the usual
+ * in-memory use, the data directory is the caller's and is KEPT: stop() never deletes it.
+ */
+
+export interface EmbeddedMongoOptions {
+  /** data directory (created if missing); start again on the same path to get the same data */
+  dbPath: string;
+  /** default: a free port */
+  port?: number;
+  /** receives progress messages and mongod's log lines */
+  log?: (line: string) => void;
+  /** default 60 s: under Wine a first start on a busy machine takes ~10 s */
+  launchTimeoutMs?: number;
+}
+
+export interface EmbeddedMongo {
+  uri: string;
+  /** which route gave the binary: 'system' | 'download' | 'wine' */
+  kind: MongodKind;
+  version: string;
+  binary: string;
+  port: number;
+  dbPath: string;
+  pid: number;
+  /** clean shutdown (SIGINT, SIGKILL after 10 s); the data directory stays */
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<EmbeddedMongo> {
+  const log = opts.log ?? (() => {});
+  // absolute: the Wine wrapper runs mongod from /, and a relative path would silently mean another folder
+  const dbPath = path.resolve(opts.dbPath);
+  fs.mkdirSync(dbPath, { recursive: true });
+  const binary = await resolveMongodBinary({ log });
+
+  const attempts = opts.port === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await findFreePort());
+    const instance = new MongoInstance({
+      instance: {
+        port,
+        dbPath,
+        ip: '127.0.0.1',
+        storageEngine: 'wiredTiger',
+        launchTimeout: opts.launchTimeoutMs ?? 60_000,
+      },
+      binary: { systemBinary: binary.path, version: binary.version },
+      spawn: {},
+    });
+    instance.on(MongoInstanceEvents.instanceSTDOUT, (line: string) => log(line));
+    instance.on(MongoInstanceEvents.instanceSTDERR, (line: string) => log(line));
+    // errors after the start (e.g. the process died) must not become unhandled; start() reports start errors
+    let stopping = false;
+    instance.on(MongoInstanceEvents.instanceError, (err: unknown) => {
+      // mongod exits with code 12 after SIGINT under Wine (as on Windows): expected when we asked it to stop
+      if (!stopping) log(`mongod: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    try {
+      await instance.start();
+    } catch (err) {
+      await instance.stop().catch(() => {});
+      const portTaken = err instanceof Error && /already in use/i.test(err.message);
+      if (portTaken && attempt < attempts) continue;
+      throw new Error(`MongoDB (${binary.kind}: ${binary.path}) did not start on port ${port} with --dbpath ${dbPath}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    const pid = instance.mongodProcess?.pid ?? -1;
+    // mongodb-memory-server's "mongo_killer" covers a hard death of this process; this covers process.exit()
+    const guard = guardChildProcess(pid, 'SIGINT', { watchdog: false });
+    return {
+      uri: `mongodb://127.0.0.1:${port}/`,
+      kind: binary.kind,
+      version: binary.version,
+      binary: binary.path,
+      port,
+      dbPath,
+      pid,
+      async stop() {
+        stopping = true;
+        await instance.stop();
+        guard.release();
+      },
+    };
+  }
+}
