@@ -47,11 +47,14 @@ export async function streamsOf(file: string) {
   }).streams;
 }
 
-/** Mean brightness of the left and right halves of a picture (first frame of a video, or a JPG), as shown. */
+/**
+ * Mean brightness of the left and right halves of a picture (first frame of a video, or a JPG) as
+ * stored, with ffmpeg's autorotate off: it checks the pixels themselves, not what a player would do.
+ */
 export async function leftRightBrightness(file: string, width: number, height: number) {
   const { stdout } = await execa(
     'ffmpeg',
-    ['-v', 'error', '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    ['-v', 'error', '-noautorotate', '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
     { encoding: 'buffer' },
   );
   const px = stdout as Uint8Array;
