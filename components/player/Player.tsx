@@ -54,10 +54,11 @@ export function Player({ clip }: { clip: ClipDTO }) {
     return () => {
       if (!bodies) return;
       const s = store.get();
-      const k = `${s.frame}|${s.showMesh}|${[...s.hiddenTracks].join(',')}`;
+      // While playing, meshes skip SMPL's pose corrective shapes (frame budget); paused frames are exact.
+      const k = `${s.frame}|${s.showMesh}|${s.playing}|${[...s.hiddenTracks].join(',')}`;
       if (k === key) return;
       key = k;
-      bodies.setFrame(s.frame, (id) => s.showMesh && !s.hiddenTracks.has(id));
+      bodies.setFrame(s.frame, (id) => s.showMesh && !s.hiddenTracks.has(id), !s.playing);
     };
   }, [bodies, store]);
 

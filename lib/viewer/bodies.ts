@@ -8,11 +8,15 @@ import type { PersonPose, PoseSequence, SmplParams } from '../pose/types';
 import { fillBones, personTranslation, toThree } from './scene';
 import { personAt, type TrackTable } from './tracks';
 
-/** The body model as the viewer needs it: a forward pass into a caller buffer (model space, OpenCV axes). */
+/**
+ * The body model as the viewer needs it: a forward pass into a caller buffer (model space, OpenCV axes).
+ * `exact` false may skip refinements (SMPL's pose corrective blend shapes) to stay within a playback
+ * frame budget; the paused picture is always exact.
+ */
 export interface BodyForward {
   vertexCount: number;
   faces: Uint32Array;
-  compute(smpl: SmplParams, out: Float32Array): void;
+  compute(smpl: SmplParams, out: Float32Array, exact: boolean): void;
 }
 
 export interface TrackBody {
@@ -56,9 +60,9 @@ export class TrackBodies {
 
   /**
    * Fills every track's buffers for `frame`. `wantMesh(trackId)` skips skinning for hidden tracks
-   * or when the mesh is toggled off (it is the expensive part).
+   * or when the mesh is toggled off (it is the expensive part); `exact` false during playback.
    */
-  setFrame(frame: number, wantMesh: (trackId: number) => boolean = () => true): void {
+  setFrame(frame: number, wantMesh: (trackId: number) => boolean = () => true, exact = true): void {
     this.frame = frame;
     for (const body of this.tracks.values()) {
       const p = personAt(this.seq, this.table, body.trackId, frame);
@@ -69,7 +73,7 @@ export class TrackBodies {
       toThree(p.keypoints_3d, t, body.joints);
       fillBones(body.joints, this.boneList, body.bones);
       if (this.forward && this.modelSpace && body.vertices && p.smpl && wantMesh(body.trackId)) {
-        this.forward.compute(p.smpl, this.modelSpace);
+        this.forward.compute(p.smpl, this.modelSpace, exact);
         toThree(this.modelSpace, t, body.vertices);
         body.hasMesh = true;
       }
