@@ -113,11 +113,11 @@ async function main() {
     child.on('exit', (code, signal) => {
       children.delete(child);
       if (stopping) return;
-      if (restart) {
+      if (restart && code !== 2) {
         say(`${name} exited (${signal ?? code}); restarting it in 2 s`);
         setTimeout(() => !stopping && startChild(name, args, restart), 2000);
       } else {
-        say(`${name} exited (${signal ?? code}); stopping everything`);
+        say(`${name} exited (${signal ?? code})${code === 2 ? ': a configuration problem, see above' : ''}; stopping everything`);
         void shutdown(1);
       }
     });

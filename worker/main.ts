@@ -11,7 +11,8 @@ import { CANCEL_CHANNEL, JOB_OPTIONS, POSE_QUEUE, WORKER_KEY_PREFIX, type PoseJo
 import { bullConnection, closeSharedRedis, sharedRedis } from '../lib/redis';
 import { checkSystemPrograms } from '../scripts/services/system-check';
 import { ClipGoneError, markFailed, processClip } from './pipeline';
-import { selectRunner } from './runners/select';
+import { fallbackRunner, selectRunner } from './runners/select';
+import { RunnerError } from './runners/types';
 
 /**
  * The worker process: takes pose jobs from the queue and runs the pipeline. Any number of these can
@@ -33,7 +34,20 @@ async function main() {
   await ensureClipIndexes();
   await ensureFrameIndexes();
 
-  const runner = await selectRunner(config);
+  let runner;
+  try {
+    runner = await selectRunner(config);
+  } catch (err) {
+    const fallback = err instanceof RunnerError ? fallbackRunner(config) : null;
+    if (!fallback) {
+      // a configuration problem: restarting would not help (exit code 2 tells `npm start` so)
+      log.error('worker.no-runner', { error: err });
+      process.stderr.write(`worker: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    log.warn('worker.runner-fallback', { reason: (err as Error).message, runner: fallback.kind });
+    runner = fallback;
+  }
   const runnerInfo = await runner.describe();
   const bodyModelFound = fs.existsSync(config.smplModelPath);
   log.info('worker.starting', { workerId, runner: runner.kind, runnerInfo, bodyModelFound, concurrency: config.workerConcurrency });

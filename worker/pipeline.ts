@@ -132,8 +132,9 @@ export async function processClip(ctx: PipelineContext): Promise<{ frames: numbe
     try {
       return await runner.run(prepared, { onProgress: onRunnerProgress, signal });
     } catch (err) {
-      if (!(err instanceof RunnerError) || signal.aborted) throw err;
-      const fallback = await fallbackRunner(config, runner, err);
+      // fall back only when the runner says its failure is one it cannot fix (no GPU, missing models)
+      if (!(err instanceof RunnerError) || signal.aborted || !err.options.fallbackAllowed) throw err;
+      const fallback = fallbackRunner(config, runner);
       if (!fallback) throw err;
       runnerNote = `${runner.kind.toUpperCase()} failed (${err.message}); the built-in ${fallback.kind.toUpperCase()} runner was used instead.`;
       log.warn('job.runner-fallback', { clipId, from: runner.kind, to: fallback.kind, reason: err.message, code: err.code });
