@@ -13,6 +13,7 @@ import { BSON, ObjectId, type Db } from 'mongodb';
 import { closeDb, getMongoClient } from '../lib/db';
 import { encodeFrame, encodePerson, type FloatEncoding } from '../lib/frames/codec';
 import { ensureFrameIndexes, loadSequence, readFrames, saveSequence } from '../lib/frames/repo';
+import { readPhalpResults } from '../lib/phalp';
 import { syntheticSequence } from '../test/frames/synthetic-sequence';
 
 const FRAMES = 1300;
@@ -56,8 +57,12 @@ async function main() {
     const personFrames = seq.frames.reduce((n, f) => n + f.persons.length, 0);
     console.log(`generate ${FRAMES}-frame ${TRACKS}-person sequence (${personFrames} person-frames): ${ms(t0)}`);
 
-    await ensureFrameIndexes(db);
+    t0 = performance.now();
     const clipId = new ObjectId();
+    for (const f of seq.frames) encodeFrame(clipId, f);
+    console.log(`encode ${FRAMES} frames to documents (no database): ${ms(t0)}`);
+
+    await ensureFrameIndexes(db);
     await db.collection('clips').insertOne({ _id: clipId, filename: 'bench.mp4', status: 'done' });
     const id = clipId.toHexString();
 
@@ -90,6 +95,18 @@ async function main() {
           `frame documents ${kb(docBytes / personFrames)}, collection data ${kb(st.size / personFrames)}, ` +
           `on disk (compressed) ${kb(st.storageSize / personFrames)}, index ${kb(st.totalIndexSize / personFrames)}`,
       );
+    }
+
+    // Real PHALP output (one person, rendering on) as the reader gives it
+    const walk = await readPhalpResults(path.resolve(import.meta.dirname, '../../shared/samples/phalp/walk_8.pkl')).catch((err) => {
+      console.log(`walk_8.pkl: skipped (${(err as Error).message})`);
+      return null;
+    });
+    if (walk) {
+      const docs = walk.frames.filter((f) => f.persons.length === 1).map((f) => ({ _id: new ObjectId(), ...encodeFrame(clipId, f) }));
+      const person = BSON.calculateObjectSize(encodePerson(walk.frames[50].persons[0]));
+      const perDoc = docs.reduce((n, d) => n + BSON.calculateObjectSize(d), 0) / docs.length;
+      console.log(`bytes per person-frame, walk_8.pkl (binary): person sub-document ${kb(person)}, one-person frame document ${kb(perDoc)}`);
     }
   } finally {
     await db.dropDatabase().catch(() => {});

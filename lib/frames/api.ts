@@ -12,8 +12,8 @@ import { readFrames, readPoseMeta, toClipObjectId, CLIPS } from './repo';
 
 /** Frames per request: ~2 persons x ~6 KB of JSON each keeps a full page around 12 MB. */
 export const MAX_FRAMES = 1000;
-/** With mesh=1 every person-frame carries 6890 vertices (~150 KB of JSON): far fewer frames per request. */
-export const MAX_MESH_FRAMES = 20;
+/** With mesh=1 every person-frame carries 6890 vertices (~210 KB of JSON): 10 frames of 2 people is ~4 MB. */
+export const MAX_MESH_FRAMES = 10;
 
 export type Mat3 = [number[], number[], number[]];
 
