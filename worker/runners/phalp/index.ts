@@ -1,0 +1,210 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import type { Config } from '../../../lib/config';
+import { readPhalpResults } from '../../../lib/phalp';
+import type { PoseSequence } from '../../../lib/pose/types';
+import { RunnerError, type PoseRunner, type PreparedClip, type RunContext } from '../types';
+import { detectPhalp, type PhalpDetection } from './detect';
+import { classifyFailure, failed } from './failures';
+import { LineSplitter, LogTail, type OutputLine } from './output';
+import { startProcessTree } from './process-tree';
+import { plainPaths } from './safe-paths';
+
+export { detectPhalp } from './detect';
+export type { PhalpDetection } from './detect';
+
+/** Full output of the last run, in the run's work folder (see `run` for why it is written this way). */
+export const PHALP_LOG_FILE = 'track.log';
+const PARTIAL_LOG_FILE = 'track.output.partial.log';
+/** time between SIGTERM and SIGKILL when a run is stopped */
+const DEFAULT_KILL_GRACE_MS = 5000;
+/** keep at most this many non-progress lines in memory for classifying a failure */
+const MAX_TEXT_LINES = 20_000;
+
+export interface PhalpRunnerOptions {
+  /** ms between SIGTERM and SIGKILL when stopping a run (default 5000) */
+  killGraceMs?: number;
+}
+
+/** Arguments for track.py, exactly as PHALP.md section 1 recommends (one `key=value` per element). */
+export function trackArgs(source: string, outputDir: string): string[] {
+  return ['track.py', `video.source=${source}`, `video.output_dir=${outputDir}`, 'video.end_frame=-1', 'render.enable=false'];
+}
+
+/** The child's environment on top of ours (ours passes through, e.g. CUDA_VISIBLE_DEVICES). */
+export function trackEnv(): Record<string, string> {
+  return {
+    PYTHONUNBUFFERED: '1',
+    FORCE_COLOR: '1', // without it rich prints no progress through a pipe until the end
+    NO_COLOR: '1',
+    COLUMNS: '200',
+    HOME: process.env.HOME || os.homedir(),
+    TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD: '1',
+  };
+}
+
+async function removeOldResults(resultsDir: string): Promise<void> {
+  const names = await readdir(resultsDir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.endsWith('.pkl')).map((n) => rm(path.join(resultsDir, n), { force: true })));
+}
+
+/** `results/demo_<name>.pkl` written since `since` (ms); any fresh pkl there if PHALP named it otherwise. */
+async function findResults(resultsDir: string, name: string, since: number): Promise<string | null> {
+  const fresh = async (p: string) => {
+    const s = await stat(p).catch(() => null);
+    // 2 s of slack for coarse file-system clocks; old files were deleted before the start anyway.
+    return s?.isFile() && s.mtimeMs >= since - 2000 ? p : null;
+  };
+  const expected = await fresh(path.join(resultsDir, `demo_${name}.pkl`));
+  if (expected) return expected;
+  const names = (await readdir(resultsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.pkl')).sort();
+  for (const n of names) {
+    const p = await fresh(path.join(resultsDir, n));
+    if (p) return p;
+  }
+  return null;
+}
+
+export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = {}): PoseRunner {
+  const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  let detection: Promise<PhalpDetection> | null = null;
+  const detect = () => (detection ??= detectPhalp(config));
+
+  return {
+    kind: 'phalp',
+
+    async describe() {
+      const d = await detect();
+      return {
+        phalpDir: config.phalpDir,
+        phalpPython: config.phalpPython,
+        phalpFound: d.usable,
+        ...(d.reason ? { reason: d.reason } : {}),
+        ...(d.pythonVersion ? { pythonVersion: d.pythonVersion } : {}),
+      };
+    },
+
+    async run(clip: PreparedClip, ctx: RunContext): Promise<PoseSequence> {
+      const phalpDir = config.phalpDir;
+      if (!phalpDir) throw new RunnerError('PHALP is not configured: set PHALP_DIR to the 4D-Humans checkout.', 'phalp-not-configured', { fallbackAllowed: true });
+      if (ctx.signal.aborted) throw new RunnerError('The run was canceled.', 'canceled', { fallbackAllowed: false });
+
+      const workDir = path.resolve(clip.workDir);
+      const resultsDir = path.join(workDir, 'results');
+      await mkdir(workDir, { recursive: true });
+      await removeOldResults(resultsDir); // an old pkl must never pass for this run's result
+      const paths = await plainPaths(clip.framesDir, workDir);
+
+      // Hydra writes its own log lines to <output_dir>/track.log while PHALP runs; we stream the
+      // complete output (progress, stdout tracebacks, stderr) to a partial file and move it over
+      // track.log when the process is gone, so track.log ends up holding everything.
+      const partialLog = path.join(workDir, PARTIAL_LOG_FILE);
+      const logFile = createWriteStream(partialLog, { flags: 'w' });
+      const tail = new LogTail();
+      const text: string[] = [];
+      let trackingStarted = false;
+      let lastPercent = -1;
+      let lastEta: number | null | undefined;
+
+      const report = (p: Parameters<RunContext['onProgress']>[0]) => {
+        try {
+          ctx.onProgress(p);
+        } catch {
+          // a broken progress consumer must not break the run
+        }
+      };
+      const onLine = (line: OutputLine) => {
+        tail.add(line);
+        if (line.kind === 'progress') {
+          // Redraws come ~10 times a second; pass on (and log) only those that say something new.
+          if (line.percent === lastPercent && line.etaSeconds === lastEta) return;
+          const firstOfPercent = line.percent !== lastPercent;
+          trackingStarted = true;
+          lastPercent = line.percent;
+          lastEta = line.etaSeconds;
+          if (firstOfPercent) logFile.write(line.line + '\n');
+          report({ stage: 'tracking', progress: line.percent / 100, etaSeconds: line.etaSeconds ?? undefined, logLine: line.line });
+          return;
+        }
+        logFile.write(line.line + '\n');
+        if (text.length >= MAX_TEXT_LINES) text.shift();
+        text.push(line.line);
+        if (line.kind === 'log') {
+          // Before the bar: loading models (minutes on a first run). After: keep the tracking stage.
+          if (trackingStarted) report({ stage: 'tracking', progress: Math.max(0, lastPercent) / 100, logLine: line.message });
+          else report({ stage: 'loading-model', progress: 0, logLine: line.message });
+        }
+      };
+      const splitters = { out: new LineSplitter(), err: new LineSplitter() };
+
+      report({ stage: 'loading-model', progress: 0, logLine: 'Starting PHALP' });
+      const startedAt = Date.now();
+      const tree = startProcessTree(config.phalpPython, trackArgs(paths.source, paths.outputDir), {
+        cwd: phalpDir,
+        env: trackEnv(),
+        onStdout: (t) => splitters.out.push(t).forEach(onLine),
+        onStderr: (t) => splitters.err.push(t).forEach(onLine),
+      });
+
+      let stopReason: 'timeout' | 'canceled' | null = null;
+      const stop = (reason: 'timeout' | 'canceled') => {
+        stopReason ??= reason;
+        tree.terminate(killGraceMs);
+      };
+      const timer = setTimeout(() => stop('timeout'), config.poseTimeoutMs);
+      const onAbort = () => stop('canceled');
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+      let exit;
+      try {
+        exit = await tree.exited;
+      } finally {
+        clearTimeout(timer);
+        ctx.signal.removeEventListener('abort', onAbort);
+        [...splitters.out.flush(), ...splitters.err.flush()].forEach(onLine);
+        logFile.end();
+        await once(logFile, 'finish').catch(() => {});
+        await rename(partialLog, path.join(workDir, PHALP_LOG_FILE)).catch(() => {});
+        await paths.release();
+      }
+
+      const logTail = tail.get();
+      if (stopReason === 'canceled') {
+        throw new RunnerError('The run was canceled and PHALP was stopped.', 'canceled', { logTail, retryable: false, fallbackAllowed: false });
+      }
+      if (stopReason === 'timeout') {
+        throw new RunnerError(
+          `PHALP did not finish within ${Math.round(config.poseTimeoutMs / 1000)} s and was stopped. For long clips raise ` +
+            'POSE_TIMEOUT_MS (PHALP processes about 2 frames per second on a fast GPU).',
+          'timeout',
+          { logTail, retryable: false, fallbackAllowed: true },
+        );
+      }
+      if (exit.spawnError) {
+        throw new RunnerError(
+          `PHALP could not be started: PHALP_PYTHON=${config.phalpPython} failed to run (${exit.spawnError}). Check PHALP_PYTHON.`,
+          'phalp-not-started',
+          { logTail, retryable: false, fallbackAllowed: true },
+        );
+      }
+
+      const pkl = await findResults(resultsDir, paths.name, startedAt);
+      const outcome = { exitCode: exit.exitCode, signal: exit.signal, text: text.join('\n'), logTail, resultsWritten: pkl !== null };
+      if (failed(outcome) || !pkl) throw classifyFailure(outcome, phalpDir);
+
+      report({ stage: 'reading-results', progress: 1, logLine: `Reading ${path.basename(pkl)}` });
+      try {
+        return await readPhalpResults(pkl, { frameIndex: clip.frameIndex });
+      } catch (err) {
+        throw new RunnerError(
+          `PHALP finished but its results file could not be read: ${(err as Error).message}`,
+          'results-unreadable',
+          { logTail, retryable: false, fallbackAllowed: true },
+        );
+      }
+    },
+  };
+}
