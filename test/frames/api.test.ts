@@ -3,10 +3,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Db } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
 import { resetConfigForTests } from '../../lib/config';
 import { framesResponse, MAX_FRAMES, MAX_MESH_FRAMES, type FramesBody } from '../../lib/frames/api';
 import { ensureFrameIndexes, saveSequence } from '../../lib/frames/repo';
+import { SmplEvaluator } from '../../lib/smpl/forward';
+import { loadSmplModel } from '../../lib/smpl/load';
+import { getDb } from '../../lib/db';
+import { deleteFrames } from '../../lib/frames/repo';
+import { GET } from '../../app/api/clips/[id]/frames/route';
 import { insertClip, openTestDb } from './db';
 import { syntheticSequence } from './synthetic-sequence';
 
@@ -131,8 +136,38 @@ describe('GET /api/clips/:id/frames (framesResponse)', () => {
       const ys = person.mesh_vertices!.map((v) => v[1]);
       expect(Math.max(...ys) - Math.min(...ys)).toBeGreaterThan(1);
       expect(Math.max(...ys) - Math.min(...ys)).toBeLessThan(2.5);
+      // exactly the forward pass of the stored parameters, moved by the camera translation
+      const evaluator = new SmplEvaluator(await loadSmplModel(process.env.SMPL_MODEL_PATH!));
+      const { vertices } = evaluator.allocateOutputs();
+      evaluator.forward(src.smpl!, vertices);
+      for (const i of [0, 1234, 6889]) {
+        expect(person.mesh_vertices![i][0]).toBeCloseTo(vertices[i * 3] + src.camera!.tx, 5);
+        expect(person.mesh_vertices![i][1]).toBeCloseTo(vertices[i * 3 + 1] + src.camera!.ty, 5);
+        expect(person.mesh_vertices![i][2]).toBeCloseTo(vertices[i * 3 + 2] + src.camera!.tz, 5);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the route handler answers with the same JSON and status codes', async () => {
+    const appDb = await getDb(); // the route uses the product's database
+    const id = await insertClip(appDb);
+    try {
+      await saveSequence(id, syntheticSequence({ frames: 30, tracks: 2, seed: 2 }), { db: appDb });
+      const call = (q: string) => GET(new Request(`http://localhost/api/clips/${id}/frames${q}`), { params: Promise.resolve({ id }) });
+      const res = await call('?from=20&to=22');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/application\/json/);
+      const body = (await res.json()) as FramesBody;
+      expect(body).toMatchObject({ total_frames: 30, from: 20, to: 22, capped: false });
+      expect(body.frames.map((f) => f.persons.length)).toEqual([2, 2, 2]);
+      const bad = await call('?from=12&to=10');
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toEqual({ error: 'from (12) must not be after to (10)' });
+    } finally {
+      await deleteFrames(id, { db: appDb });
+      await appDb.collection('clips').deleteOne({ _id: new ObjectId(id) });
     }
   });
 });
