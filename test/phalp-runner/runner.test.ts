@@ -161,14 +161,14 @@ describe('PHALP runner (against the track.py test double)', () => {
 
 describe('PHALP runner failures', () => {
   const cases: { env: Record<string, string>; code: string; message: RegExp; tail: RegExp }[] = [
-    { env: { PHALP_DOUBLE_MODE: 'fail-before-loop' }, code: 'smpl-missing', message: new RegExp(`${DOUBLE_DIR}/data/basicModel_neutral_lbs_10_207_0_v1.0.0.pkl`), tail: /SMPL model not found/ },
-    { env: { PHALP_DOUBLE_MODE: 'fail-before-loop', PHALP_DOUBLE_ERROR: 'smpl-download' }, code: 'smpl-download', message: /\.cache\/phalp\/3D\/models\/smpl\/SMPL_NEUTRAL\.pkl/, tail: /FileNotFoundError/ },
-    { env: { PHALP_DOUBLE_MODE: 'fail-before-loop', PHALP_DOUBLE_ERROR: 'egl' }, code: 'egl-missing', message: /EGL/, tail: /eglInitialize/ },
-    { env: { PHALP_DOUBLE_MODE: 'fail-before-loop', PHALP_DOUBLE_ERROR: 'weights-only' }, code: 'torch-weights-only', message: /TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1/, tail: /Weights only load failed/ },
-    { env: { PHALP_DOUBLE_MODE: 'fail-before-loop', PHALP_DOUBLE_ERROR: 'chumpy' }, code: 'chumpy-numpy', message: /chumpy/, tail: /cannot import name 'bool'/ },
-    { env: { PHALP_DOUBLE_MODE: 'crash-in-loop' }, code: 'gpu-out-of-memory', message: /^The GPU ran out of memory/, tail: /torch\.cuda\.OutOfMemoryError: CUDA out of memory/ },
-    { env: { PHALP_DOUBLE_MODE: 'crash-in-loop', PHALP_DOUBLE_ERROR: 'kernel-image' }, code: 'gpu-kernel-image', message: /Rebuild/, tail: /no kernel image/ },
-    { env: { PHALP_DOUBLE_MODE: 'no-output' }, code: 'no-results', message: /without writing its results/, tail: /Tracking : frames .*100%/ },
+    { env: { PHALP_DOUBLE_MODE: 'fail-before-loop' }, code: 'smpl_missing', message: new RegExp(`${DOUBLE_DIR}/data/basicModel_neutral_lbs_10_207_0_v1.0.0.pkl`), tail: /SMPL model not found/ },
+    { env: { PHALP_DOUBLE_MODE: 'fail-before-loop', PHALP_DOUBLE_ERROR: 'smpl-download' }, code: 'smpl_download', message: /\.cache\/phalp\/3D\/models\/smpl\/SMPL_NEUTRAL\.pkl/, tail: /FileNotFoundError/ },
+    { env: { PHALP_DOUBLE_MODE: 'fail-before-loop', PHALP_DOUBLE_ERROR: 'egl' }, code: 'egl_missing', message: /EGL/, tail: /eglInitialize/ },
+    { env: { PHALP_DOUBLE_MODE: 'fail-before-loop', PHALP_DOUBLE_ERROR: 'weights-only' }, code: 'torch_weights_only', message: /TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1/, tail: /Weights only load failed/ },
+    { env: { PHALP_DOUBLE_MODE: 'fail-before-loop', PHALP_DOUBLE_ERROR: 'chumpy' }, code: 'chumpy_numpy', message: /chumpy/, tail: /cannot import name 'bool'/ },
+    { env: { PHALP_DOUBLE_MODE: 'crash-in-loop' }, code: 'gpu_out_of_memory', message: /^The GPU ran out of memory/, tail: /torch\.cuda\.OutOfMemoryError: CUDA out of memory/ },
+    { env: { PHALP_DOUBLE_MODE: 'crash-in-loop', PHALP_DOUBLE_ERROR: 'kernel-image' }, code: 'gpu_kernel_image', message: /Rebuild/, tail: /no kernel image/ },
+    { env: { PHALP_DOUBLE_MODE: 'no-output' }, code: 'no_results', message: /without writing its results/, tail: /Tracking : frames .*100%/ },
   ];
   for (const c of cases) {
     it(`${Object.values(c.env).join(' ')} -> ${c.code}`, async () => {
@@ -189,7 +189,7 @@ describe('PHALP runner failures', () => {
     const empty = path.join(root, 'no-jpgs');
     await mkdir(empty, { recursive: true });
     const err = await expectRunnerError(createPhalpRunner(phalpConfig()).run(clipFor(empty, index40, workDir), recordingContext().ctx));
-    expect(err.code).toBe('invalid-source');
+    expect(err.code).toBe('invalid_source');
     expect(err.options.logTail?.join('\n')).toContain('Error executing job with overrides');
   });
 
@@ -203,7 +203,7 @@ describe('PHALP runner failures', () => {
       const err = await withDoubleEnv({ PHALP_DOUBLE_MODE: mode }, () =>
         expectRunnerError(createPhalpRunner(phalpConfig()).run(clipFor(frames40, index40, workDir), recordingContext().ctx)),
       );
-      expect(err.code).toBe(mode === 'no-output' ? 'no-results' : 'gpu-out-of-memory');
+      expect(err.code).toBe(mode === 'no-output' ? 'no_results' : 'gpu_out_of_memory');
       expect(await readdir(path.join(workDir, 'results'))).toEqual([]);
     }
   });
@@ -212,7 +212,7 @@ describe('PHALP runner failures', () => {
     const err = await expectRunnerError(
       createPhalpRunner(phalpConfig({ PHALP_PYTHON: '/nonexistent/python' })).run(clipFor(frames40, index40, await freshWorkDir()), recordingContext().ctx),
     );
-    expect(err.code).toBe('phalp-not-started');
+    expect(err.code).toBe('phalp_not_started');
     expect(err.message).toContain('/nonexistent/python');
   });
 });

@@ -12,7 +12,7 @@ export async function selectRunner(config: Config): Promise<PoseRunner> {
   if (config.poseRunner === 'phalp') {
     const found = await detectPhalp(config);
     if (!found.usable) {
-      throw new RunnerError(`POSE_RUNNER=phalp but PHALP is not usable: ${found.reason}`, 'phalp-not-usable', { fallbackAllowed: false });
+      throw new RunnerError(`POSE_RUNNER=phalp but PHALP is not usable: ${found.reason}`, 'phalp_not_usable', { fallbackAllowed: false });
     }
     return createPhalpRunner(config);
   }

@@ -30,7 +30,7 @@ interface KnownFailure {
 // Order matters: the first match wins (a missing SMPL file also shows up as a FileNotFoundError).
 const KNOWN: KnownFailure[] = [
   {
-    code: 'smpl-download',
+    code: 'smpl_download',
     test: /github\.com\/classner\/up|FileNotFoundError[^\n]*SMPL_NEUTRAL\.pkl/,
     message: ({ home }) =>
       'PHALP could not get the SMPL body model (its download link is dead). Copy the SMPL neutral model to ' +
@@ -38,7 +38,7 @@ const KNOWN: KnownFailure[] = [
     retryable: false,
   },
   {
-    code: 'smpl-missing',
+    code: 'smpl_missing',
     test: /SMPL model not found/,
     message: ({ phalpDir }) =>
       'PHALP cannot find the SMPL body model. Download the neutral model (basicModel_neutral_lbs_10_207_0_v1.0.0.pkl) ' +
@@ -47,7 +47,7 @@ const KNOWN: KnownFailure[] = [
     retryable: false,
   },
   {
-    code: 'gpu-out-of-memory',
+    code: 'gpu_out_of_memory',
     test: /CUDA out of memory|OutOfMemoryError/,
     message: () =>
       'The GPU ran out of memory while tracking (PHALP needs about 10-12 GB). Free the GPU (stop other programs ' +
@@ -55,7 +55,7 @@ const KNOWN: KnownFailure[] = [
     retryable: true,
   },
   {
-    code: 'gpu-kernel-image',
+    code: 'gpu_kernel_image',
     test: /no kernel image is available/,
     message: () =>
       "PHALP's neural_renderer was built for a different GPU (\"no kernel image is available\"). Rebuild " +
@@ -63,7 +63,7 @@ const KNOWN: KnownFailure[] = [
     retryable: false,
   },
   {
-    code: 'egl-missing',
+    code: 'egl_missing',
     test: /eglInitialize|EGLError|EGL_NOT_INITIALIZED|Unable to load EGL|libEGL\.so/,
     message: () =>
       'PHALP could not start its renderer: EGL is not available on this headless machine. Install the EGL ' +
@@ -71,7 +71,7 @@ const KNOWN: KnownFailure[] = [
     retryable: false,
   },
   {
-    code: 'torch-weights-only',
+    code: 'torch_weights_only',
     test: /Weights only load failed/,
     message: () =>
       'PyTorch (2.6 or newer) refused to load the model checkpoints. Make sure TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 ' +
@@ -79,7 +79,7 @@ const KNOWN: KnownFailure[] = [
     retryable: false,
   },
   {
-    code: 'chumpy-numpy',
+    code: 'chumpy_numpy',
     test: /cannot import name 'bool' from 'numpy'/,
     message: () =>
       "PHALP's chumpy package is too old for the installed numpy. Install chumpy from its repository " +
@@ -87,7 +87,7 @@ const KNOWN: KnownFailure[] = [
     retryable: false,
   },
   {
-    code: 'invalid-source',
+    code: 'invalid_source',
     test: /Invalid source path/,
     message: () =>
       'PHALP rejected the extracted frames ("Invalid source path"). This is a bug in the app, not in the clip: ' +
@@ -119,25 +119,25 @@ export function classifyFailure(outcome: RunOutcome, phalpDir: string, home = pr
   if (outcome.signal) {
     return new RunnerError(
       `PHALP was stopped by ${outcome.signal} from outside the app (the machine may have run out of memory).${detail}`,
-      'phalp-killed',
+      'phalp_killed',
       { logTail, retryable: true, fallbackAllowed: true },
     );
   }
   if (outcome.exitCode !== 0) {
-    return new RunnerError(`PHALP failed with exit code ${outcome.exitCode}.${detail} See the log below.`, 'phalp-failed', {
+    return new RunnerError(`PHALP failed with exit code ${outcome.exitCode}.${detail} See the log below.`, 'phalp_failed', {
       logTail,
       retryable: false,
       fallbackAllowed: true,
     });
   }
   if (outcome.text.includes(TRACEBACK)) {
-    return new RunnerError(`PHALP crashed while tracking (it exited with code 0 but printed an error).${detail} See the log below.`, 'phalp-crashed', {
+    return new RunnerError(`PHALP crashed while tracking (it exited with code 0 but printed an error).${detail} See the log below.`, 'phalp_crashed', {
       logTail,
       retryable: false,
       fallbackAllowed: true,
     });
   }
-  return new RunnerError('PHALP finished without writing its results file. See the log below.', 'no-results', {
+  return new RunnerError('PHALP finished without writing its results file. See the log below.', 'no_results', {
     logTail,
     retryable: false,
     fallbackAllowed: true,

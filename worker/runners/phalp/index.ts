@@ -89,7 +89,7 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
 
     async run(clip: PreparedClip, ctx: RunContext): Promise<PoseSequence> {
       const phalpDir = config.phalpDir;
-      if (!phalpDir) throw new RunnerError('PHALP is not configured: set PHALP_DIR to the 4D-Humans checkout.', 'phalp-not-configured', { fallbackAllowed: true });
+      if (!phalpDir) throw new RunnerError('PHALP is not configured: set PHALP_DIR to the 4D-Humans checkout.', 'phalp_not_configured', { fallbackAllowed: true });
       if (ctx.signal.aborted) throw new RunnerError('The run was canceled.', 'canceled', { fallbackAllowed: false });
 
       const workDir = path.resolve(clip.workDir);
@@ -186,7 +186,7 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
       if (exit.spawnError) {
         throw new RunnerError(
           `PHALP could not be started: PHALP_PYTHON=${config.phalpPython} failed to run (${exit.spawnError}). Check PHALP_PYTHON.`,
-          'phalp-not-started',
+          'phalp_not_started',
           { logTail, retryable: false, fallbackAllowed: true },
         );
       }
@@ -201,7 +201,7 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
       } catch (err) {
         throw new RunnerError(
           `PHALP finished but its results file could not be read: ${(err as Error).message}`,
-          'results-unreadable',
+          'results_unreadable',
           { logTail, retryable: false, fallbackAllowed: true },
         );
       }
