@@ -221,6 +221,7 @@ export function createResolver(reader: HookedReader, opts: LoadPickleOptions): (
     'builtins.bytearray': bytesOf,
     '__builtin__.bytearray': bytesOf,
     'builtins.bytes': bytesOf,
+    '__builtin__.bytes': bytesOf,
     '_codecs.encode': codecsEncode,
     'builtins.object': objectMarker,
     '__builtin__.object': objectMarker,

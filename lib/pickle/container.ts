@@ -14,7 +14,9 @@ const DEFAULT_MAX_DECOMPRESSED = 1024 ** 3;
 
 export function detectContainer(b: Uint8Array): Container {
   if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
-  if (b.length >= 2 && (b[0] & 0x0f) === 8 && ((b[0] << 8) | b[1]) % 31 === 0) return 'zlib';
+  // joblib's zlib streams use the default 32 KiB window: CMF byte 0x78. Other valid CMF bytes (0x08..0x68)
+  // are also pickle opcodes ('(' is MARK), so they are not taken as zlib.
+  if (b.length >= 2 && b[0] === 0x78 && ((b[0] << 8) | b[1]) % 31 === 0) return 'zlib';
   if (b.length >= 1 && b[0] === 0x80) return 'plain';
   if (b.length >= 6 && b[0] === 0xfd && String.fromCharCode(...b.subarray(1, 6)) === '7zXZ\u0000') {
     throw new PickleError('xz/lzma-compressed joblib files are not supported (use compress=3, zlib)');
