@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import { SmplEvaluator, unpackSmplModel } from '@/lib/smpl';
 import type { BodyForward } from '@/lib/viewer/bodies';
 
 export interface BodyModelState {
@@ -10,9 +11,43 @@ export interface BodyModelState {
   reason: string | null;
 }
 
-/** TEMPORARY until lib/smpl's browser forward pass lands: no mesh, skeletons only. */
+type Loaded = Omit<BodyModelState, 'status'> & { status: 'ready' | 'missing' | 'error' };
+
+// Fetched once per page session; across sessions the browser's HTTP cache revalidates it by ETag.
+let request: Promise<Loaded> | null = null;
+
+async function fetchBodyModel(): Promise<Loaded> {
+  const res = await fetch('/api/body-model');
+  if (!res.ok) {
+    const body = await res.json().catch(() => null);
+    return { status: res.status === 404 ? 'missing' : 'error', forward: null, faces: null, reason: body?.reason ?? `HTTP ${res.status}` };
+  }
+  const model = unpackSmplModel(new Uint8Array(await res.arrayBuffer()));
+  const exact = new SmplEvaluator(model);
+  // Playback: without pose corrective blend shapes, ~5x cheaper (lib/smpl/forward.ts); paused frames use `exact`.
+  const fast = new SmplEvaluator(model, { poseBlendShapes: false });
+  return {
+    status: 'ready',
+    faces: model.faces,
+    reason: null,
+    forward: { vertexCount: model.numVertices, faces: model.faces, compute: (smpl, out, isExact) => (isExact ? exact : fast).forward(smpl, out) },
+  };
+}
+
+/** The SMPL body model for meshes, when the clip has SMPL parameters and the server has a model. */
 export function useBodyModel(wanted: boolean): BodyModelState {
-  const [state] = useState<BodyModelState>({ status: wanted ? 'missing' : 'idle', forward: null, faces: null, reason: 'mesh support pending' });
-  useEffect(() => {}, [wanted]);
+  const [state, setState] = useState<BodyModelState>({ status: wanted ? 'loading' : 'idle', forward: null, faces: null, reason: null });
+  useEffect(() => {
+    if (!wanted) return;
+    let live = true;
+    request ??= fetchBodyModel().catch((err: unknown) => {
+      request = null; // let a later mount try again
+      return { status: 'error' as const, forward: null, faces: null, reason: err instanceof Error ? err.message : String(err) };
+    });
+    void request.then((s) => live && setState(s));
+    return () => {
+      live = false;
+    };
+  }, [wanted]);
   return state;
 }
