@@ -56,9 +56,10 @@ export interface FramesBody {
   frames: FrameJson[];
 }
 
-export type FramesResult = { status: 200; body: FramesBody } | { status: 400 | 404 | 409 | 422; body: { error: string } };
+type ErrorStatus = 400 | 404 | 409 | 410 | 422;
+export type FramesResult = { status: 200; body: FramesBody } | { status: ErrorStatus; body: { error: string } };
 
-const fail = (status: 400 | 404 | 409 | 422, error: string): FramesResult => ({ status, body: { error } });
+const fail = (status: ErrorStatus, error: string): FramesResult => ({ status, body: { error } });
 
 function rows(values: Float32Array, width: number): number[][] {
   const out: number[][] = [];
@@ -145,6 +146,9 @@ export async function framesResponse(clipId: string, query: URLSearchParams, opt
   }
 
   const frames = total === 0 ? [] : await readFrames(clipId, from, to, { db });
+  // every frame has a document (persons: [] when empty): a shortfall means they expired or were deleted
+  if (frames.length !== to - from + 1)
+    return fail(410, `${to - from + 1 - frames.length} of frames ${from}..${to} are no longer stored (expired through FRAMES_TTL_DAYS?); run the clip again`);
   return {
     status: 200,
     body: {

@@ -107,6 +107,16 @@ describe('GET /api/clips/:id/frames (framesResponse)', () => {
     expect(res).toEqual({ status: 409, body: { error: 'clip is processing: frames exist when it is done' } });
   });
 
+  it('410 when stored frames are gone (expired), never a silent gap', async () => {
+    const gone = await insertClip(db);
+    await saveSequence(gone, syntheticSequence({ frames: 50, tracks: 1, seed: 4 }), { db });
+    await db.collection('frames').deleteMany({ clipId: new ObjectId(gone), frame: { $in: [20, 21] } });
+    expect((await get(gone, 'from=0&to=19')).status).toBe(200);
+    const res = await get(gone, 'from=10&to=30');
+    expect(res.status).toBe(410);
+    expect((res.body as { error: string }).error).toMatch(/2 of frames 10\.\.30 are no longer stored/);
+  });
+
   it('mesh=1 without a body model: 422 naming the path', async () => {
     process.env.SMPL_MODEL_PATH = path.join(os.tmpdir(), 'no-such-dir', 'SMPL_NEUTRAL.pkl');
     resetConfigForTests();
