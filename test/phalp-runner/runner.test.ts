@@ -28,6 +28,11 @@ async function freshWorkDir(): Promise<string> {
   return dir;
 }
 
+function freshWorkDirSync(): string {
+  // the runner creates its work folder when it is missing
+  return path.join(root, 'runs', String(++runCount));
+}
+
 async function expectRunnerError(p: Promise<unknown>): Promise<RunnerError> {
   const err = await p.then(
     () => null,
@@ -138,6 +143,14 @@ describe('PHALP runner (against the track.py test double)', () => {
     expect(at(43, 2)?.state).toBe('detected');
     // a held person carries the stale values of its last detection
     expect(Array.from(at(60, 1)!.keypoints_2d)).toEqual(Array.from(at(19, 1)!.keypoints_2d));
+  });
+
+  it('a clip with nobody detectable succeeds with every frame empty', async () => {
+    const seq = await withDoubleEnv({ PHALP_DOUBLE_PEOPLE: '0' }, () =>
+      createPhalpRunner(phalpConfig()).run(clipFor(frames40, index40, freshWorkDirSync()), recordingContext().ctx),
+    );
+    expect(seq.frames).toHaveLength(40);
+    expect(seq.frames.every((f) => f.persons.length === 0)).toBe(true);
   });
 
   it('handles frame and work folders whose paths contain spaces (through symlinks) and cleans them up', async () => {
