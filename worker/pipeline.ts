@@ -12,6 +12,7 @@ import { clipLayout } from '../lib/storage/layout';
 import { extractFrames } from '../lib/video/extract';
 import { makePlayable, makeThumbnail } from '../lib/video/playable';
 import { probeVideo } from '../lib/video/probe';
+import { killLeftoverProcesses } from './leftovers';
 import { fallbackRunner, selectRunner } from './runners/select';
 import { RunnerError, type PoseRunner, type RunnerProgress } from './runners/types';
 
@@ -119,6 +120,8 @@ export async function processClip(ctx: PipelineContext): Promise<{ frames: numbe
 
   // A fresh, space-free working folder for this attempt (PHALP builds unquoted shell commands).
   const workDir = path.join(layout.runsDir, `attempt-${ctx.attempt}`);
+  const leftovers = await killLeftoverProcesses(layout.runsDir);
+  if (leftovers.length) log.warn('job.killed-leftovers', { clipId, pids: leftovers });
   await fsp.rm(workDir, { recursive: true, force: true });
   await fsp.mkdir(workDir, { recursive: true });
   const prepared = { clipId, framesDir: layout.framesDir, frameIndex, video, workDir };
