@@ -2,7 +2,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import type { Config } from '../../../lib/config';
 import { readPhalpResults } from '../../../lib/phalp';
 import type { PoseSequence } from '../../../lib/pose/types';
@@ -103,6 +102,7 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
       // track.log when the process is gone, so track.log ends up holding everything.
       const partialLog = path.join(workDir, PARTIAL_LOG_FILE);
       const logFile = createWriteStream(partialLog, { flags: 'w' });
+      logFile.on('error', () => {}); // the log is best effort: a full disk must not crash the worker
       const tail = new LogTail();
       const text: string[] = [];
       let trackingStarted = false;
@@ -157,6 +157,7 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
       const timer = setTimeout(() => stop('timeout'), config.poseTimeoutMs);
       const onAbort = () => stop('canceled');
       ctx.signal.addEventListener('abort', onAbort, { once: true });
+      if (ctx.signal.aborted) onAbort(); // aborted while we were setting up
 
       let exit;
       try {
@@ -165,8 +166,7 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
         clearTimeout(timer);
         ctx.signal.removeEventListener('abort', onAbort);
         [...splitters.out.flush(), ...splitters.err.flush()].forEach(onLine);
-        logFile.end();
-        await once(logFile, 'finish').catch(() => {});
+        await new Promise<void>((resolve) => logFile.end(() => resolve())); // called on finish and on error
         await rename(partialLog, path.join(workDir, PHALP_LOG_FILE)).catch(() => {});
         await paths.release();
       }
