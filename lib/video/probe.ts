@@ -145,7 +145,11 @@ export async function probeVideo(file: string, options: ProbeOptions = {}): Prom
   ]);
   const video = firstVideoStream(probe.streams);
   if (!video) throw new VideoToolError(`${file} has no video stream`);
+  return infoFrom(probe, video, counted);
+}
 
+/** VideoInfo from ffprobe's container view plus, when given, the decoded frame count and packet times. */
+function infoFrom(probe: ProbeOutput, video: ProbeStream, counted: { frames: number; pts: number[] } | null): VideoInfo {
   const rotation = rotationOf(video);
   const codedWidth = video.width ?? 0;
   const codedHeight = video.height ?? 0;
@@ -195,7 +199,7 @@ export async function probeVideo(file: string, options: ProbeOptions = {}): Prom
     variableFrameRate,
     browserPlayable: isBrowserPlayable(probe, video),
   };
-  if (!exact) info.estimated = true;
+  if (!counted) info.estimated = true;
   return info;
 }
 
@@ -253,7 +257,7 @@ export async function validateVideo(file: string, options: { signal?: AbortSigna
     };
   }
 
-  const info = await probeVideo(file, { signal, countFrames: false });
+  const info = infoFrom(probe, video, null);
   if (info.width <= 0 || info.height <= 0) {
     return { ok: false, status: 422, reason: 'This video has no picture size; the file is probably damaged.' };
   }
