@@ -45,7 +45,7 @@ export async function resolveMongodBinary(opts: ResolveMongodOptions = {}): Prom
 
   const allowDownload = opts.allowDownload ?? process.env.MOTION_COACH_MONGOD_DOWNLOAD !== '0';
   if (allowDownload) {
-    const downloaded = await tryDownload(cacheDir, log);
+    const downloaded = await tryMongodDownload(cacheDir, log);
     if (downloaded) return downloaded;
   }
 
@@ -66,11 +66,19 @@ interface DownloadFailure {
   error: string;
 }
 
-async function tryDownload(cacheDir: string, log: (line: string) => void): Promise<MongodBinary | null> {
-  const options = await DryMongoBinary.generateOptions();
-  // already downloaded earlier (by us or by mongodb-memory-server's postinstall): no network needed
-  const cached = await DryMongoBinary.locateBinary(options);
-  if (cached) return { kind: 'download', path: cached, version: options.version };
+/** Exported for tests: the download step alone (null when it is unavailable; the failure is remembered). */
+export async function tryMongodDownload(cacheDir: string, log: (line: string) => void = () => {}): Promise<MongodBinary | null> {
+  let options: Awaited<ReturnType<typeof DryMongoBinary.generateOptions>>;
+  try {
+    options = await DryMongoBinary.generateOptions();
+    // already downloaded earlier (by us or by mongodb-memory-server's postinstall): no network needed
+    const cached = await DryMongoBinary.locateBinary(options);
+    if (cached) return { kind: 'download', path: cached, version: options.version };
+  } catch (err) {
+    // e.g. a MONGOMS_* setting it cannot use: say so, and fall through to the next route
+    log(`mongodb-memory-server cannot prepare a download: ${describe(err)}`);
+    return null;
+  }
 
   const failureFile = path.join(cacheDir, 'mongod-download-failure.json');
   const failure = await readJson<DownloadFailure>(failureFile);
