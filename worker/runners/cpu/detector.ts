@@ -4,7 +4,9 @@ import type { Box } from '../../../lib/pose/tracking';
 
 /**
  * Person finder: MoveNet MultiPose (up to 6 people, 17 COCO keypoints, 2D) on the frame scaled to a
- * 256-pixel long side. Its job is only to say where people are; BlazePose then measures each one.
+ * `longSide`-pixel long side. Its job is only to say where people are; BlazePose then measures each one
+ * (and rejects what is not a person, so the score threshold here is low). On the sample clip a 384 px
+ * input finds the person on the wall against the low sun in frames where 256 px misses them.
  */
 export interface Detection {
   score: number;
@@ -14,13 +16,15 @@ export interface Detection {
   roi: Roi;
 }
 
-const LONG_SIDE = 256;
-
 export class MultiPoseDetector {
-  constructor(private readonly model: GraphModelLike, private readonly minScore = 0.25) {}
+  constructor(
+    private readonly model: GraphModelLike,
+    private readonly longSide = 384,
+    private readonly minScore = 0.2,
+  ) {}
 
   async detect(rgb: Uint8Array, width: number, height: number): Promise<Detection[]> {
-    const s = LONG_SIDE / Math.max(width, height);
+    const s = this.longSide / Math.max(width, height);
     const rw = Math.round(width * s), rh = Math.round(height * s);
     const pw = Math.ceil(rw / 32) * 32, ph = Math.ceil(rh / 32) * 32;
     const res = tf.tidy(() => {

@@ -1,62 +1,52 @@
+import os from 'node:os';
 import { BLAZEPOSE33 } from '../../../lib/pose/joints';
-import type { PersonPose, PoseFrame, PoseSequence } from '../../../lib/pose/types';
+import type { PoseFrame, PoseSequence } from '../../../lib/pose/types';
 import { RunnerError, type PoseRunner, type PreparedClip, type RunContext } from '../types';
-import { BlazePoseLandmarks } from './blazepose';
-import { defaultIntrinsics, solveTranslation } from './camera';
-import { MultiPoseDetector } from './detector';
-import { readRgbFrames, workingSize } from './frames';
+import type { AnalyserConfig } from './analyser';
+import { defaultIntrinsics } from './camera';
+import { workingSize } from './frames';
 import { DETECTOR_MODEL, findModelDir, modelBytes, modelDirCandidates, type LandmarkModel } from './models';
-import { initTf, loadGraphModel } from './tf';
-import { DEFAULT_TRACKER_OPTIONS, MultiPersonTracker, type TrackerOptions } from './tracker';
+import { runChunk, type ChunkResult } from './pool';
+import { stitchChunks } from './stitch';
+import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions } from './tracker';
 
 /**
- * The built-in CPU runner: MoveNet MultiPose finds people, BlazePose measures each one (2D + 3D
- * landmarks), and a detect-then-track loop keeps a track id per person (tracker.ts).
+ * The built-in CPU runner: MoveNet MultiPose finds people, BlazePose GHUM measures each one (2D + 3D
+ * landmarks), a detect-then-track loop keeps a track id per person (tracker.ts). The clip is cut into
+ * as many runs of frames as there are threads; each run is tracked in its own worker thread (the wasm
+ * backend is single-threaded) and the runs are stitched by their overlapping frames (stitch.ts).
  *
- * Per person and frame:
- * - `confidence`: BlazePose's pose presence score for the crop (0..1);
- * - `tracking_confidence` = confidence x continuity, where continuity is the overlap (IoU) of the
- *   person's box with the same track's box in the previous frame, or 0.5 when the track starts or
- *   comes back after a miss (the id is then a guess from where the person was last seen);
- * - `camera`: an ESTIMATED translation into camera space under `intrinsics` (camera.ts);
- * - `keypoints_3d`: BlazePose world landmarks, metres, hip-centred, camera-aligned axes.
+ * Per person and frame (analyser.ts): `confidence` = BlazePose's pose presence score;
+ * `tracking_confidence` = confidence x continuity (IoU of the person's box with the same track's box
+ * in the previous frame; 0.5 when the track starts or comes back after a miss); `camera` = an
+ * ESTIMATED translation into camera space under `intrinsics` (camera.ts); `keypoints_3d` = BlazePose
+ * world landmarks (metres, hip-centred, camera-aligned axes); `keypoint_scores` = visibility x presence.
  */
 export interface CpuRunnerOptions {
   /** BlazePose variant; default 'blazepose-lite' (see bench/cpu-runner.bench.ts for the trade-off) */
   landmarkModel?: LandmarkModel;
   /** longer side of the frames the models look at, pixels; default 800 */
   workingSide?: number;
+  /** worker threads (parallel runs of frames); default min(2, available cores) */
+  threads?: number;
   tracker?: Partial<TrackerOptions>;
 }
 
 export const DEFAULT_CPU_OPTIONS = { landmarkModel: 'blazepose-lite' as LandmarkModel, workingSide: 800 };
+/** frames each parallel run re-tracks from the previous run's end, to stitch ids */
+const OVERLAP = 15;
+/** below this many frames per thread, splitting costs more than it saves */
+const MIN_FRAMES_PER_THREAD = 60;
 
-interface Models { landmarks: BlazePoseLandmarks; detector: MultiPoseDetector }
+export type CpuRunner = PoseRunner & { lastStats?: { landmarks: number; detector: number; threads: number } };
 
-export function createCpuRunner(opts: CpuRunnerOptions = {}): PoseRunner & { lastStats?: { landmarks: number; detector: number } } {
+export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
   const landmarkModel = opts.landmarkModel ?? DEFAULT_CPU_OPTIONS.landmarkModel;
   const workingSide = opts.workingSide ?? DEFAULT_CPU_OPTIONS.workingSide;
+  const trackerOpts: TrackerOptions = { ...DEFAULT_TRACKER_OPTIONS, ...opts.tracker };
   const names = [landmarkModel, DETECTOR_MODEL];
-  let models: Promise<Models> | null = null;
 
-  const load = (): Promise<Models> => {
-    models ??= (async () => {
-      const dir = findModelDir(names);
-      if (!dir) {
-        throw new RunnerError(
-          `CPU pose model files not found (${names.join(', ')}); looked in ${modelDirCandidates().join(', ')}`,
-          'cpu_models_missing',
-        );
-      }
-      await initTf();
-      const [lm, det] = await Promise.all(names.map((n) => loadGraphModel(dir, n)));
-      return { landmarks: new BlazePoseLandmarks(lm), detector: new MultiPoseDetector(det) };
-    })();
-    models.catch(() => { models = null; });
-    return models;
-  };
-
-  const runner: PoseRunner & { lastStats?: { landmarks: number; detector: number } } = {
+  const runner: CpuRunner = {
     kind: 'cpu',
     async describe() {
       const dir = findModelDir(names);
@@ -65,59 +55,70 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): PoseRunner & { las
     async run(clip: PreparedClip, ctx: RunContext): Promise<PoseSequence> {
       const { signal } = ctx;
       signal.throwIfAborted();
-      ctx.onProgress({ stage: 'loading-model', progress: 0 });
-      const m = await load();
-      signal.throwIfAborted();
-
+      const modelDir = findModelDir(names);
+      if (!modelDir) {
+        throw new RunnerError(
+          `CPU pose model files not found (${names.join(', ')}); looked in ${modelDirCandidates().join(', ')}`,
+          'cpu_models_missing',
+        );
+      }
       const { frameIndex } = clip;
       const W = frameIndex.width || clip.video.width;
       const H = frameIndex.height || clip.video.height;
       const n = frameIndex.frameCount;
       const work = workingSize(W, H, workingSide);
-      const sx = W / work.width, sy = H / work.height;
-      const K = defaultIntrinsics(W, H);
-      const tracker = new MultiPersonTracker(m.landmarks, m.detector, { ...DEFAULT_TRACKER_OPTIONS, ...opts.tracker });
+      const config: AnalyserConfig = {
+        modelDir, landmarkModel, tracker: trackerOpts, workWidth: work.width, workHeight: work.height,
+        scaleX: W / work.width, scaleY: H / work.height, intrinsics: defaultIntrinsics(W, H),
+      };
 
-      const frames: PoseFrame[] = [];
-      const t0 = performance.now();
+      const threads = Math.max(1, Math.min(opts.threads ?? Math.min(2, os.availableParallelism()), Math.floor(n / MIN_FRAMES_PER_THREAD)));
+      const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.round((i * n) / threads));
+      const total = n + OVERLAP * (threads - 1);
+      let analysed = 0;
+      let started = 0;
       let lastReport = 0;
-      ctx.onProgress({ stage: 'tracking', progress: 0 });
+      ctx.onProgress({ stage: 'loading-model', progress: 0 });
+      const onFrame = () => {
+        analysed++;
+        const now = performance.now();
+        if (analysed === 1) { started = now; ctx.onProgress({ stage: 'tracking', progress: 0 }); }
+        if (now - lastReport < 250 && analysed < total) return;
+        lastReport = now;
+        const perFrame = (now - started) / 1000 / Math.max(1, analysed - 1);
+        ctx.onProgress({ stage: 'tracking', progress: analysed / total, etaSeconds: Math.round(perFrame * (total - analysed)) });
+      };
+
+      // one failing run stops the others
+      const stop = new AbortController();
+      const onAbort = () => stop.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      let chunks: ChunkResult[];
       try {
-        for await (const f of readRgbFrames({ framesDir: clip.framesDir, count: n, width: work.width, height: work.height, sourceWidth: W, sourceHeight: H, signal })) {
-          signal.throwIfAborted();
-          const people = await tracker.step(f.index, f.data, f.width, f.height);
-          const persons: PersonPose[] = people.map((p) => {
-            const kp2 = new Float32Array(p.lm.image.length);
-            for (let i = 0; i < kp2.length; i += 2) { kp2[i] = p.lm.image[i] * sx; kp2[i + 1] = p.lm.image[i + 1] * sy; }
-            return {
-              track_id: p.trackId,
-              state: 'detected',
-              confidence: p.lm.score,
-              tracking_confidence: p.lm.score * p.continuity,
-              frames_since_seen: 0,
-              smpl: null,
-              camera: solveTranslation(p.lm.world, kp2, p.lm.scores, K),
-              keypoints_3d: p.lm.world,
-              keypoints_2d: kp2,
-              keypoint_scores: p.lm.scores,
-              bbox: [p.box[0] * sx, p.box[1] * sy, p.box[2] * sx, p.box[3] * sy],
-            };
-          });
-          frames.push({ frame_number: f.index, timestamp: frameIndex.pts[f.index] ?? f.index / frameIndex.fps, persons });
-          const now = performance.now();
-          if (now - lastReport > 250 || frames.length === n) {
-            lastReport = now;
-            const perFrame = (now - t0) / 1000 / frames.length;
-            ctx.onProgress({ stage: 'tracking', progress: frames.length / n, etaSeconds: Math.round(perFrame * (n - frames.length)) });
-          }
-        }
+        chunks = await Promise.all(bounds.slice(0, -1).map((b, i) => {
+          const start = Math.max(0, b - (i > 0 ? OVERLAP : 0));
+          return runChunk({
+            config, framesDir: clip.framesDir, sourceWidth: W, sourceHeight: H, start, count: bounds[i + 1]! - start,
+            signal: stop.signal, onFrame,
+          }).catch((err: unknown) => { if (!stop.signal.aborted) stop.abort(err); throw err; });
+        }));
       } catch (err) {
         if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : err;
-        if (err instanceof RunnerError) throw err;
-        throw new RunnerError(`CPU pose runner failed: ${(err as Error).message}`, 'cpu_failed', { logTail: [String((err as Error).stack ?? err)].slice(-1) });
+        throw new RunnerError(`CPU pose runner failed: ${(err as Error).message}`, 'cpu_failed', {
+          logTail: String((err as Error).stack ?? err).split('\n').slice(0, 8),
+        });
+      } finally {
+        signal.removeEventListener('abort', onAbort);
       }
       signal.throwIfAborted();
-      runner.lastStats = { ...tracker.calls };
+
+      const persons = stitchChunks(chunks, trackerOpts.memoryFrames);
+      const frames: PoseFrame[] = persons.map((p, i) => ({ frame_number: i, timestamp: frameIndex.pts[i] ?? i / frameIndex.fps, persons: p }));
+      runner.lastStats = {
+        landmarks: chunks.reduce((s, c) => s + c.calls.landmarks, 0),
+        detector: chunks.reduce((s, c) => s + c.calls.detector, 0),
+        threads,
+      };
       return {
         runner: 'cpu',
         joint_set: BLAZEPOSE33.name,
@@ -126,11 +127,10 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): PoseRunner & { las
         height: H,
         fps: frameIndex.fps,
         frame_count: n,
-        intrinsics: K,
+        intrinsics: config.intrinsics,
         frames,
       };
     },
   };
   return runner;
 }
-

@@ -23,11 +23,15 @@ export interface TrackerOptions {
   memoryFrames: number;
   /** at most this many people tracked at once */
   maxPeople: number;
+  /** for this many frames after the tracker starts, detect every `retryEvery` frames (people the first
+   * detection missed are found quickly; a run that starts mid-clip needs it to stitch) */
+  eagerFrames: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
-  detectEvery: 10,
+  detectEvery: 15,
   retryEvery: 3,
+  eagerFrames: 15,
   minPoseScore: 0.5,
   memoryFrames: 45,
   maxPeople: 6,
@@ -54,6 +58,7 @@ export class MultiPersonTracker {
   private nextId = 1;
   private lastDetect = -Infinity;
   private lostSinceDetect = false;
+  private firstFrame = -1;
   /** counters for the bench: model calls */
   readonly calls = { landmarks: 0, detector: 0 };
 
@@ -82,8 +87,10 @@ export class MultiPersonTracker {
       this.keep(f.track, f.lm.nextRoi, f.box, frame);
     }
 
+    if (this.firstFrame < 0) this.firstFrame = frame;
     const since = frame - this.lastDetect;
-    const due = since >= this.opts.detectEvery || (this.lostSinceDetect && since >= this.opts.retryEvery);
+    const eager = this.lostSinceDetect || frame - this.firstFrame < this.opts.eagerFrames;
+    const due = since >= this.opts.detectEvery || (eager && since >= this.opts.retryEvery);
     if (due && people.length < this.opts.maxPeople) {
       this.lastDetect = frame;
       this.lostSinceDetect = false;

@@ -1,0 +1,68 @@
+import type { Intrinsics, PersonPose } from '../../../lib/pose/types';
+import { BlazePoseLandmarks } from './blazepose';
+import { solveTranslation } from './camera';
+import { MultiPoseDetector } from './detector';
+import type { LandmarkModel } from './models';
+import { DETECTOR_MODEL } from './models';
+import { initTf, loadGraphModel } from './tf';
+import { MultiPersonTracker, type TrackerOptions } from './tracker';
+
+export interface AnalyserConfig {
+  modelDir: string;
+  landmarkModel: LandmarkModel;
+  tracker: TrackerOptions;
+  /** working resolution the frames arrive in */
+  workWidth: number;
+  workHeight: number;
+  /** working pixels -> original video pixels */
+  scaleX: number;
+  scaleY: number;
+  intrinsics: Intrinsics;
+}
+
+/**
+ * One tracker over a run of consecutive frames, turning each frame into PersonPose values
+ * (track ids are local to this analyser; the runner stitches runs together).
+ *
+ * Per person: `confidence` = BlazePose's pose presence score; `tracking_confidence` = confidence x
+ * continuity (IoU with the track's box in the previous frame, 0.5 when the track starts or comes back
+ * after a miss); `camera` = an estimated translation (camera.ts).
+ */
+export class FrameAnalyser {
+  private constructor(private readonly cfg: AnalyserConfig, private readonly tracker: MultiPersonTracker) {}
+
+  static async create(cfg: AnalyserConfig): Promise<FrameAnalyser> {
+    await initTf(1);
+    const [lm, det] = await Promise.all([loadGraphModel(cfg.modelDir, cfg.landmarkModel), loadGraphModel(cfg.modelDir, DETECTOR_MODEL)]);
+    return new FrameAnalyser(cfg, new MultiPersonTracker(new BlazePoseLandmarks(lm), new MultiPoseDetector(det), cfg.tracker));
+  }
+
+  get calls() {
+    return this.tracker.calls;
+  }
+
+  async analyse(frame: number, rgb: Uint8Array): Promise<PersonPose[]> {
+    const { workWidth, workHeight, scaleX: sx, scaleY: sy, intrinsics } = this.cfg;
+    const people = await this.tracker.step(frame, rgb, workWidth, workHeight);
+    return people.map((p) => {
+      const kp2 = new Float32Array(p.lm.image.length);
+      for (let i = 0; i < kp2.length; i += 2) {
+        kp2[i] = p.lm.image[i] * sx;
+        kp2[i + 1] = p.lm.image[i + 1] * sy;
+      }
+      return {
+        track_id: p.trackId,
+        state: 'detected',
+        confidence: p.lm.score,
+        tracking_confidence: p.lm.score * p.continuity,
+        frames_since_seen: 0,
+        smpl: null,
+        camera: solveTranslation(p.lm.world, kp2, p.lm.scores, intrinsics),
+        keypoints_3d: p.lm.world,
+        keypoints_2d: kp2,
+        keypoint_scores: p.lm.scores,
+        bbox: [p.box[0] * sx, p.box[1] * sy, p.box[2] * sx, p.box[3] * sy],
+      };
+    });
+  }
+}
