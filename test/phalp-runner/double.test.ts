@@ -3,9 +3,10 @@
  * the real samples, joblib zlib container, numpy scalar conf, 2D joints that are the projection of
  * 3D joints + camera (PHALP.md section 3), valid rotations, ghosts that are stale copies.
  */
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOUBLE_DIR, PYTHON, makeFrames, tempDir } from './helpers';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../../../shared/samples/phalp');
@@ -64,6 +65,8 @@ beforeAll(async () => {
   dir = await tempDir('phalp-double-');
   await makeFrames(path.join(dir, 'frames'), 30, 480, 270);
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('track.py test double', () => {
   it('writes results in the real format, keys exactly like the real samples (render off and on)', async () => {

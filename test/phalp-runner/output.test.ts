@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +57,7 @@ describe('PHALP console output', () => {
       cwd: DOUBLE_DIR,
       env: { FORCE_COLOR: '1', NO_COLOR: '', PHALP_DOUBLE_FPS: '30' },
     });
+    await rm(dir, { recursive: true, force: true });
     expect(stripAnsi(r.stdout)).not.toContain('\x1b');
     const s = new LineSplitter();
     const lines = [...s.push(r.stdout), ...s.flush()];

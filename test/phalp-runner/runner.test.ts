@@ -2,10 +2,10 @@
  * The PHALP runner against the track.py TEST DOUBLE (test/fixtures/phalp-double): real processes,
  * real JPGs from ffmpeg, a real joblib results file, read back by lib/phalp and by joblib itself.
  */
-import { copyFile, mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, stat, utimes, writeFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FrameIndex } from '../../lib/video/types';
 import type { PoseSequence } from '../../lib/pose/types';
 import { createPhalpRunner } from '../../worker/runners/phalp/index';
@@ -72,6 +72,8 @@ beforeAll(async () => {
   frames80 = path.join(root, 'clip80', 'frames');
   index80 = await makeFrames(frames80, 80, 320, 180);
 });
+
+afterAll(() => rm(root, { recursive: true, force: true }));
 
 describe('PHALP runner (against the track.py test double)', () => {
   it('runs track.py with exactly the argv, cwd and environment of PHALP.md and returns one frame per JPG', async () => {

@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectPhalp } from '../../worker/runners/phalp/detect';
@@ -28,6 +28,7 @@ describe('detectPhalp', () => {
     await chmod(broken, 0o755);
     expect((await detectPhalp({ phalpDir: empty, phalpPython: broken })).reason).toBe(`PHALP_PYTHON=${broken} failed with exit code 3: no module named encodings`);
     expect((await detectPhalp({ phalpDir: empty, phalpPython: PYTHON })).usable).toBe(true);
+    await rm(empty, { recursive: true, force: true });
   });
 
   it('describe() reports what the worker heartbeat needs', async () => {
