@@ -178,7 +178,10 @@ export class SmplEvaluator {
     }
   }
 
-  /** The shaped rest body for these betas (cached; treat as read-only). */
+  /**
+   * The shaped rest body for these betas (cached; treat as read-only). Its buffers are recycled once
+   * `shapeCacheSize` other betas have been used since: copy what you keep.
+   */
   shape(betas: ArrayLike<number>): SmplShape {
     const nb = this.model.numBetas;
     const beta = (b: number) => (b < betas.length ? betas[b] : 0);
@@ -194,23 +197,34 @@ export class SmplEvaluator {
         return entry;
       }
     }
-    const entry = computeShape(this.model, Float64Array.from({ length: nb }, (_, b) => beta(b)));
+    // PHALP predicts betas per frame, so misses are common: recycle the evicted entry's buffers
+    // instead of allocating 160 KB per frame.
+    const entry = this.cache.length >= this.cacheSize ? this.cache.pop()! : newShape(this.model);
+    for (let b = 0; b < nb; b++) entry.betas[b] = beta(b);
+    computeShape(this.model, entry);
     this.cache.unshift(entry);
-    if (this.cache.length > this.cacheSize) this.cache.pop();
     return entry;
   }
 }
 
-function computeShape(model: SmplModel, betas: Float64Array): SmplShape {
+function newShape(model: SmplModel): SmplShape {
+  return {
+    betas: new Float64Array(model.numBetas),
+    vShaped: new Float64Array(model.numVertices * 3),
+    restJoints: new Float64Array(model.numJoints * 3),
+  };
+}
+
+/** Fill `shape.vShaped` and `shape.restJoints` for `shape.betas`. */
+function computeShape(model: SmplModel, shape: SmplShape): void {
   const { numVertices: V, numJoints: J, numBetas: nb, vTemplate, shapedirs, jRegressor } = model;
-  const vShaped = new Float64Array(V * 3);
+  const { betas, vShaped, restJoints } = shape;
   for (let r = 0; r < V * 3; r++) {
     let s = vTemplate[r];
     const base = r * nb;
     for (let b = 0; b < nb; b++) s += shapedirs[base + b] * betas[b];
     vShaped[r] = s;
   }
-  const restJoints = new Float64Array(J * 3);
   for (let j = 0; j < J; j++) {
     let x = 0, y = 0, z = 0;
     for (let k = jRegressor.rowPtr[j]; k < jRegressor.rowPtr[j + 1]; k++) {
@@ -224,5 +238,4 @@ function computeShape(model: SmplModel, betas: Float64Array): SmplShape {
     restJoints[j * 3 + 1] = y;
     restJoints[j * 3 + 2] = z;
   }
-  return { betas, vShaped, restJoints };
 }

@@ -2,6 +2,8 @@
  * The generated SMPL stand-in for tests (scripts/fixtures/make_smpl_standin.py), and the numpy
  * reference forward pass (test/smpl/smpl_reference.py).
  *
+ * No vitest import here: bench/smpl.bench.ts uses this too.
+ *
  * The stand-in is generated once per version of the generator into the OS temp dir (keyed by the
  * generator's hash, written to a fresh folder then renamed into place), so test files share it.
  */
@@ -10,7 +12,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
 import type { SmplPoseParams } from '../../lib/smpl/forward';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -98,26 +99,3 @@ export function randomPose(random: () => number, maxAngle: number, betaScale: nu
   };
 }
 
-/**
- * Field-by-field identity of two models (typed arrays compared as bytes, with their types):
- * vitest's deep equality walks 4 million posedirs values one by one and takes minutes.
- */
-export function expectSameModel(actual: object, expected: object, where = 'model'): void {
-  const a = actual as Record<string, unknown>;
-  const e = expected as Record<string, unknown>;
-  expect(Object.keys(a).sort(), `${where} keys`).toEqual(Object.keys(e).sort());
-  for (const key of Object.keys(e)) {
-    const x = a[key];
-    const y = e[key];
-    if (ArrayBuffer.isView(y)) {
-      expect(x?.constructor, `${where}.${key} type`).toBe(y.constructor);
-      const xb = Buffer.from((x as ArrayBufferView).buffer, (x as ArrayBufferView).byteOffset, (x as ArrayBufferView).byteLength);
-      const yb = Buffer.from(y.buffer, y.byteOffset, y.byteLength);
-      expect(xb.equals(yb), `${where}.${key} content`).toBe(true);
-    } else if (y !== null && typeof y === 'object') {
-      expectSameModel(x as object, y, `${where}.${key}`);
-    } else {
-      expect(x, `${where}.${key}`).toBe(y);
-    }
-  }
-}

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSmplModel } from '../../lib/smpl/load';
 import { SmplModelError, type SmplModel } from '../../lib/smpl/model';
 import { parseNpy, readNpz } from '../../lib/smpl/npy';
-import { expectSameModel, PYTHON, standinFiles, type StandinFiles } from './fixture';
+import { expectSameModel } from './expect-model';
+import { PYTHON, standinFiles, type StandinFiles } from './fixture';
 
 const SMPL_PARENTS = [-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21];
 
