@@ -36,14 +36,16 @@ export function lastLines(text: string, n = 8): string[] {
 const killOptions = { forceKillAfterDelay: 3000, stdin: 'ignore' as const };
 
 /** Runs ffprobe with `-of json` and returns the parsed output. */
-export async function ffprobeJson<T>(args: string[], signal?: AbortSignal): Promise<T> {
+export async function ffprobeJson<T>(args: string[], signal?: AbortSignal, timeoutMs?: number): Promise<T> {
   const result = await execa(FFPROBE, ['-v', 'error', '-of', 'json', ...args], {
     ...killOptions,
     cancelSignal: signal,
+    timeout: timeoutMs,
     reject: false,
     maxBuffer: 256 * 1024 * 1024,
   });
   if (signal?.aborted) throw abortError(signal);
+  if (result.timedOut) throw new VideoToolError(`ffprobe took longer than ${timeoutMs} ms and was stopped`);
   if (result.exitCode !== 0 || result.failed) {
     throw new VideoToolError(`ffprobe failed (exit ${result.exitCode ?? result.signal})`, lastLines(String(result.stderr)));
   }

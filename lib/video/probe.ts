@@ -40,7 +40,7 @@ const STREAM_FIELDS =
   'r_frame_rate,avg_frame_rate,time_base,duration,nb_frames';
 
 /** Everything ffprobe knows without decoding (fast on any size). */
-async function probeContainer(file: string, signal?: AbortSignal): Promise<ProbeOutput> {
+async function probeContainer(file: string, signal?: AbortSignal, timeoutMs?: number): Promise<ProbeOutput> {
   return ffprobeJson<ProbeOutput>(
     [
       '-show_entries',
@@ -49,6 +49,7 @@ async function probeContainer(file: string, signal?: AbortSignal): Promise<Probe
       file,
     ],
     signal,
+    timeoutMs,
   );
 }
 
@@ -173,7 +174,13 @@ function infoFrom(probe: ProbeOutput, video: ProbeStream, counted: { frames: num
     if (!variableFrameRate && rMatches) fps = r; // exact for constant rate: 30, 30000/1001, ...
     else if (timing.span > 0 && frameCount > 1) fps = (frameCount - 1) / timing.span;
     else fps = avg || r;
-    duration = Number.isFinite(containerDuration) && containerDuration > 0 ? containerDuration : fps > 0 ? frameCount / fps : 0;
+    // the container's duration, unless the frames that really decode end well before it (a file cut
+    // off after its index, e.g. a faststart MP4 truncated in transfer): then what is really there
+    const decodedDuration = timing.span + (timing.medianInterval || (fps > 0 ? 1 / fps : 0));
+    const trustContainer =
+      Number.isFinite(containerDuration) && containerDuration > 0 &&
+      (counted.pts.length < 2 || containerDuration - decodedDuration <= 2 * timing.medianInterval);
+    duration = trustContainer ? containerDuration : decodedDuration;
   } else {
     fps = avg || r;
     duration = Number.isFinite(containerDuration) ? containerDuration : 0;
@@ -203,6 +210,9 @@ function infoFrom(probe: ProbeOutput, video: ProbeStream, counted: { frames: num
   return info;
 }
 
+/** A quick look that takes longer than this is stopped; the file is then judged by its first bytes. */
+const VALIDATE_TIMEOUT_MS = 60_000;
+
 export type VideoVerdict =
   | { ok: true; info: VideoInfo }
   | { ok: false; status: 415 | 422; reason: string };
@@ -223,7 +233,7 @@ export async function validateVideo(file: string, options: { signal?: AbortSigna
 
   let probe: ProbeOutput;
   try {
-    probe = await probeContainer(file, signal);
+    probe = await probeContainer(file, signal, VALIDATE_TIMEOUT_MS);
   } catch (err) {
     if (signal?.aborted) throw err;
     const detail = err instanceof VideoToolError ? err.stderrTail : [];
@@ -271,6 +281,7 @@ async function decodesOneFrame(file: string, signal?: AbortSignal): Promise<{ ok
     const out = await ffprobeJson<ProbeOutput>(
       ['-select_streams', 'v:0', '-read_intervals', '%+#30', '-count_frames', '-show_entries', 'stream=nb_read_frames', file],
       signal,
+      VALIDATE_TIMEOUT_MS,
     );
     const n = Number(out.streams?.[0]?.nb_read_frames);
     return Number.isFinite(n) && n > 0 ? { ok: true } : { ok: false, detail: 'no frame decoded' };

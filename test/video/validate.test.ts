@@ -2,7 +2,8 @@
 import { execa } from 'execa';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateVideo } from '../../lib/video/probe';
+import { extractFrames } from '../../lib/video/extract';
+import { probeVideo, validateVideo } from '../../lib/video/probe';
 import {
   makeCfrClip,
   makeEmptyFile,
@@ -53,6 +54,25 @@ describe('validateVideo', { timeout: 60_000 }, () => {
     const v = await validateVideo(clip);
     expect(v).toMatchObject({ ok: false, status: 422 });
     if (!v.ok) expect(v.reason).toMatch(/not a single frame decodes/);
+  });
+
+  it('a faststart MP4 cut in half opens and decodes: accepted, and the exact probe counts only what is there', async () => {
+    // index first, so the player (and ffmpeg) can read the half that arrived; there is nothing to refuse
+    const whole = await makeCfrClip(tmp.dir, { name: 'fs-whole.mp4', seconds: 3, audio: false });
+    const faststart = path.join(tmp.dir, 'fs.mp4');
+    await execa('ffmpeg', ['-v', 'error', '-y', '-i', whole, '-c', 'copy', '-movflags', '+faststart', faststart]);
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const bytes = await readFile(faststart);
+    const half = path.join(tmp.dir, 'fs-half.mp4');
+    await writeFile(half, bytes.subarray(0, bytes.length >> 1));
+    const v = await validateVideo(half);
+    expect(v).toMatchObject({ ok: true, info: { frameCount: 90, estimated: true } }); // the index still says 90
+    const info = await probeVideo(half);
+    expect(info.frameCount).toBeGreaterThan(10);
+    expect(info.frameCount).toBeLessThan(90);
+    expect(info.duration).toBeLessThan(2.5); // what decodes, not the 3 s the index promises
+    const index = await extractFrames(half, path.join(tmp.dir, 'fs-half-frames'), { info });
+    expect(index.frameCount).toBe(info.frameCount);
   });
 
   it('an empty file -> 422, empty', async () => {
