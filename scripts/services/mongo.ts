@@ -12,6 +12,38 @@ import { guardChildProcess } from './orphan-guard';
  * in-memory use, the data directory is the caller's and is KEPT: stop() never deletes it.
  */
 
+/**
+ * mongodb-memory-server 11.3 parses each stdout CHUNK as if it were one line, and JSON.parse()s it
+ * when it sees "DBException in initAndListen" (e.g. the dbPath is in use). When mongod writes that
+ * line together with the next one, JSON.parse throws inside a stream handler: an uncaught exception
+ * that would take the whole app down. Feeding it whole lines, one at a time, avoids that.
+ */
+class LineByLineMongoInstance extends MongoInstance {
+  private partial: Record<'out' | 'err', string> = { out: '', err: '' };
+
+  override stdoutHandler(message: string | Buffer): void {
+    this.eachLine('out', message, (line) => super.stdoutHandler(line));
+  }
+
+  override stderrHandler(message: string | Buffer): void {
+    this.eachLine('err', message, (line) => super.stderrHandler(line));
+  }
+
+  private eachLine(stream: 'out' | 'err', message: string | Buffer, handle: (line: string) => void): void {
+    const lines = (this.partial[stream] + message.toString()).split('\n');
+    this.partial[stream] = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      try {
+        handle(line);
+      } catch (err) {
+        // never let a log line we cannot interpret throw out of a stream handler
+        this.emit(MongoInstanceEvents.instanceSTDERR, `(unparsed mongod output: ${(err as Error).message})`);
+      }
+    }
+  }
+}
+
 export interface EmbeddedMongoOptions {
   /** data directory (created if missing); start again on the same path to get the same data */
   dbPath: string;
@@ -46,7 +78,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   const attempts = opts.port === undefined ? 3 : 1;
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await findFreePort());
-    const instance = new MongoInstance({
+    const instance = new LineByLineMongoInstance({
       instance: {
         port,
         dbPath,

@@ -60,7 +60,11 @@ describe('embedded MongoDB (real mongod)', () => {
     const dbPath = testTempDir('mongo-busy');
     const first = await startTestMongo({ dbPath });
     try {
-      await expect(startTestMongo({ dbPath })).rejects.toThrow(/did not start.*--dbpath/s);
+      const err = await startTestMongo({ dbPath }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      // our context (which dbPath) and mongod's own reason
+      expect((err as Error).message).toContain(`--dbpath ${path.resolve(dbPath)}`);
+      expect((err as Error).message).toMatch(/DBPathInUse|already running/);
     } finally {
       await first.stop();
     }
