@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingFrames } from '../../lib/video/completeness';
 import { extractFrames } from '../../lib/video/extract';
 import { probeVideo, validateVideo } from '../../lib/video/probe';
 import {
@@ -56,8 +57,9 @@ describe('validateVideo', { timeout: 60_000 }, () => {
     if (!v.ok) expect(v.reason).toMatch(/not a single frame decodes/);
   });
 
-  it('a faststart MP4 cut in half opens and decodes: accepted, and the exact probe counts only what is there', async () => {
-    // index first, so the player (and ffmpeg) can read the half that arrived; there is nothing to refuse
+  it('a faststart MP4 cut in half: its first frame decodes (validateVideo passes), missingFrames flags it, the exact probe counts what is there', async () => {
+    // index first, so ffmpeg can read the half that arrived. validateVideo decodes one frame only; the
+    // upload route also calls missingFrames (lib/video/completeness.ts) and refuses it with 422
     const whole = await makeCfrClip(tmp.dir, { name: 'fs-whole.mp4', seconds: 3, audio: false });
     const faststart = path.join(tmp.dir, 'fs.mp4');
     await execa('ffmpeg', ['-v', 'error', '-y', '-i', whole, '-c', 'copy', '-movflags', '+faststart', faststart]);
@@ -67,6 +69,9 @@ describe('validateVideo', { timeout: 60_000 }, () => {
     await writeFile(half, bytes.subarray(0, bytes.length >> 1));
     const v = await validateVideo(half);
     expect(v).toMatchObject({ ok: true, info: { frameCount: 90, estimated: true } }); // the index still says 90
+    const missing = await missingFrames(half);
+    expect(missing?.promised).toBe(90);
+    expect(missing?.present).toBeLessThan(90);
     const info = await probeVideo(half);
     expect(info.frameCount).toBeGreaterThan(10);
     expect(info.frameCount).toBeLessThan(90);
