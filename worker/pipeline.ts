@@ -10,6 +10,7 @@ import type { PoseSequence } from '../lib/pose/types';
 import { publishClipChanged } from '../lib/queue';
 import { clipLayout } from '../lib/storage/layout';
 import { extractFrames } from '../lib/video/extract';
+import { writeFrameIndex } from '../lib/video/frame-index';
 import { makePlayable, makeThumbnail } from '../lib/video/playable';
 import { probeVideo } from '../lib/video/probe';
 import { killLeftoverProcesses } from './leftovers';
@@ -101,14 +102,18 @@ export async function processClip(ctx: PipelineContext): Promise<{ frames: numbe
   const frameIndex = await timed('extracting', () =>
     extractFrames(layout.source, layout.framesDir, {
       signal,
+      info: video, // already probed exactly: no second full decode
       onProgress: (done, total) => void progress('extracting', total ? done / total : 0).catch(() => {}),
     }),
   );
+
+  await writeFrameIndex(layout.frameIndex, frameIndex);
 
   await timed('transcoding', async () => {
     if (!video.browserPlayable) {
       await makePlayable(layout.source, layout.playable, {
         signal,
+        info: video,
         onProgress: (done: number, total: number) => void progress('transcoding', total ? done / total : 0).catch(() => {}),
       });
     } else {

@@ -48,7 +48,14 @@ export function Library() {
             <Link href={`/clips/${clip.id}`} className="clip-link">
               <span className="thumb">
                 {/* eslint-disable-next-line @next/next/no-img-element */}
-                <img src={`/api/clips/${clip.id}/thumbnail?v=${clip.status === 'done' ? 1 : 0}`} alt="" onError={(e) => ((e.target as HTMLImageElement).style.visibility = 'hidden')} />
+                {clip.stage !== 'uploaded' && clip.stage !== 'probing' && clip.stage !== 'extracting' && (
+                  <img
+                    key={clip.stage ?? ''}
+                    src={`/api/clips/${clip.id}/thumbnail`}
+                    alt=""
+                    onError={(e) => ((e.target as HTMLImageElement).style.visibility = 'hidden')}
+                  />
+                )}
               </span>
               <span className="clip-name">{clip.filename}</span>
               <StatusBadge clip={clip} />

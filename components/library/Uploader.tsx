@@ -90,7 +90,14 @@ export function Uploader({ onUploaded }: { onUploaded: (clip: ClipDTO) => void }
       {state && (
         <div className="upload-status">
           <div className="upload-name">
-            {state.name} — {state.done ? `uploaded (${formatBytes(state.total)}); processing below` : `${formatBytes(state.loaded)} of ${formatBytes(state.total)}`}
+            {state.name} —{' '}
+            {state.done
+              ? `uploaded (${formatBytes(state.total)}); processing below`
+              : state.error
+                ? 'not accepted'
+                : state.loaded >= state.total && state.total > 0
+                  ? 'sent; checking that it is a complete video…'
+                  : `${formatBytes(state.loaded)} of ${formatBytes(state.total)}`}
           </div>
           <progress data-testid="upload-progress" max={100} value={pct} aria-label="upload progress" />
           <span className="pct">{pct}%</span>

@@ -56,8 +56,9 @@ export interface SceneFrame {
 export function sceneFrame(seq: PoseSequence, jointCount: number): SceneFrame {
   const t = { tx: 0, ty: 0, tz: 0 };
   const lows: number[] = [];
-  let sx = 0, sy = 0, sz = 0, n = 0;
-  let minX = Infinity, maxX = -Infinity, minZ = Infinity, maxZ = -Infinity;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const zs: number[] = [];
   for (const frame of seq.frames) {
     for (const p of frame.persons) {
       if (p.state !== 'detected') continue;
@@ -69,17 +70,19 @@ export function sceneFrame(seq: PoseSequence, jointCount: number): SceneFrame {
         if (y < low) low = y;
       }
       lows.push(low);
-      sx += t.tx; sy += -t.ty; sz += -t.tz; n++;
-      minX = Math.min(minX, t.tx); maxX = Math.max(maxX, t.tx);
-      minZ = Math.min(minZ, -t.tz); maxZ = Math.max(maxZ, -t.tz);
+      xs.push(t.tx);
+      ys.push(-t.ty);
+      zs.push(-t.tz);
     }
   }
-  if (n === 0) return { center: [0, 0, 0], floorY: -1, extent: 3 };
-  lows.sort((a, b) => a - b);
+  if (xs.length === 0) return { center: [0, 0, 0], floorY: -1, extent: 3 };
+  // Percentiles, not extremes: a few frames with a bad depth estimate must not push the camera away.
+  const q = (v: number[], f: number) => v[Math.min(v.length - 1, Math.floor(v.length * f))];
+  for (const v of [lows, xs, ys, zs]) v.sort((a, b) => a - b);
   // 10th percentile of each frame's lowest point: ignores a single bad frame, keeps the feet on the grid.
-  const floorY = lows[Math.floor(lows.length * 0.1)];
-  const extent = Math.max(2.5, maxX - minX + 2, maxZ - minZ + 2);
-  return { center: [sx / n, sy / n, sz / n], floorY, extent };
+  const floorY = q(lows, 0.1);
+  const extent = Math.max(2.5, q(xs, 0.9) - q(xs, 0.1) + 1.5, q(zs, 0.9) - q(zs, 0.1) + 1.5);
+  return { center: [q(xs, 0.5), q(ys, 0.5), q(zs, 0.5)], floorY, extent };
 }
 
 /** How many joints carry the body (PHALP's last joint is the model origin, always zero). */
