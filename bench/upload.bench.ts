@@ -1,0 +1,112 @@
+/**
+ * Upload throughput and the web server's peak memory for a 1 GiB upload (issue 2), through the REAL
+ * Next.js server: POST /api/clips with a streamed multipart body (the sample video followed by 1 GiB of
+ * filler, which ffprobe ignores, so the upload is accepted as a clip).
+ *
+ * Needs a running app: BENCH_APP_URL (e.g. http://127.0.0.1:3000). `npm run bench` starts one.
+ * Peak memory is the high-water mark (VmHWM) of the web server's processes, read from /proc, compared
+ * with their resident size before the upload.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const line = (s: string) => process.stdout.write(`${s}\n`);
+const SAMPLE = path.resolve('../shared/samples/video/two_people_jump.mp4');
+const base = process.env.BENCH_APP_URL;
+const fillerMiB = Number(process.env.BENCH_UPLOAD_MIB ?? 1024);
+
+/** The processes of the Next.js server listening on the app's port, and their children. */
+function serverPids(port: string): number[] {
+  const listening = execFileSync('ss', ['-ltnpH', `sport = :${port}`]).toString();
+  const roots = [...new Set([...listening.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
+  const all = new Set(roots);
+  const queue = [...roots];
+  while (queue.length) {
+    const pid = queue.pop()!;
+    let kids: number[] = [];
+    try {
+      kids = execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+    } catch {
+      /* no children */
+    }
+    for (const k of kids) if (!all.has(k)) (all.add(k), queue.push(k));
+  }
+  return [...all];
+}
+
+function memKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function main() {
+  if (!base) {
+    line('upload bench: skipped (set BENCH_APP_URL to a running app; `npm run bench` starts one)');
+    return;
+  }
+  const port = new URL(base).port || '80';
+  const pids = serverPids(port);
+  if (!pids.length) throw new Error(`no process listens on port ${port}`);
+  const rssBefore = pids.reduce((n, p) => n + memKb(p, 'VmRSS'), 0);
+  const hwmBefore = pids.reduce((n, p) => n + memKb(p, 'VmHWM'), 0);
+
+  const boundary = '----mcbench';
+  const enc = new TextEncoder();
+  const head = enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench-1gib.mp4"\r\nContent-Type: video/mp4\r\n\r\n`);
+  const tail = enc.encode(`\r\n--${boundary}--\r\n`);
+  const sample = fs.readFileSync(SAMPLE);
+  const chunk = new Uint8Array(1024 * 1024);
+  // unique bytes each run, so the upload is never mistaken for an earlier one
+  new DataView(chunk.buffer).setFloat64(0, Date.now());
+  const total = head.length + sample.length + fillerMiB * chunk.length + tail.length;
+  let sent = 0;
+  let i = -2;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      let part: Uint8Array;
+      if (i === -2) part = head;
+      else if (i === -1) part = sample;
+      else if (i < fillerMiB) part = chunk;
+      else if (i === fillerMiB) part = tail;
+      else return controller.close();
+      i++;
+      sent += part.length;
+      controller.enqueue(part);
+    },
+  });
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, pids.reduce((n, p) => n + memKb(p, 'VmRSS'), 0));
+  }, 50);
+  const t0 = performance.now();
+  const res = await fetch(`${base}/api/clips`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(total) },
+    // @ts-expect-error Node's fetch needs this for a streamed request body
+    duplex: 'half',
+  });
+  const answer = await res.text();
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  const hwmAfter = pids.reduce((n, p) => n + memKb(p, 'VmHWM'), 0);
+  const mib = sent / 1024 / 1024;
+  line(`upload ${mib.toFixed(0)} MiB through the web server: HTTP ${res.status} in ${seconds.toFixed(1)} s = ${(mib / seconds).toFixed(0)} MiB/s (includes sha256, disk write, ffprobe checks)`);
+  line(`upload web server memory: RSS ${(rssBefore / 1024).toFixed(0)} MiB before, peak sampled RSS ${(peakRss / 1024).toFixed(0)} MiB during (+${((peakRss - rssBefore) / 1024).toFixed(0)} MiB); VmHWM ${(hwmBefore / 1024).toFixed(0)} -> ${(hwmAfter / 1024).toFixed(0)} MiB`);
+  if (res.status !== 201) line(`upload answer: ${answer.slice(0, 300)}`);
+  else {
+    // remove the bench clip again
+    const { id } = JSON.parse(answer);
+    await fetch(`${base}/api/clips/${id}`, { method: 'DELETE' });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`upload bench failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
