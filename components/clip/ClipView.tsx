@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import type { ClipDTO } from '@/lib/clips/types';
 import { Player } from '../player/Player';
 import { formatBytes, formatDuration, formatEta, STAGE_LABEL } from '../format';
+import { ClipStats } from './ClipStats';
 import { StatusBadge } from './StatusBadge';
 
 const STAGES = ['probing', 'extracting', 'transcoding', 'tracking', 'ingesting'] as const;
@@ -127,7 +128,10 @@ export function ClipView({ clipId }: { clipId: string }) {
         </div>
       )}
       {clip.status === 'done' ? (
-        <Player clip={clip} />
+        <>
+          <Player clip={clip} />
+          <ClipStats clip={clip} />
+        </>
       ) : (
         <video className="preview-video" data-testid="video" src={`/api/clips/${clip.id}/video`} controls playsInline preload="metadata" />
       )}
