@@ -7,13 +7,14 @@
  *   A_i = [G_i.R | G_i.t - G_i.R . J_i]                v = sum_i w[v,i] A_i . v_posed
  * No translation is applied (PHALP's `camera` moves the result into camera space).
  *
- * Speed: the shape part (v_shaped, J) depends on betas only and is cached per betas; the pose blend
- * shape product runs in WebAssembly SIMD (lib/smpl/pose-blend.ts); skinning reads only each vertex's
- * non-zero weights. Outputs go into caller-provided buffers: no allocation per call.
- * Precision: model arrays are float32, all arithmetic except the pose blend product is float64.
+ * Speed: the shape part (v_shaped, J) depends on betas only and is cached per betas; the pose and
+ * shape blend shape products run in WebAssembly SIMD (lib/smpl/blend-kernel.ts); skinning reads only
+ * each vertex's non-zero weights. Outputs go into caller-provided buffers: no allocation per call.
+ * Precision: model arrays are float32; the blend shape products accumulate in float32 (offsets of a
+ * few cm: rounding ~1e-9 m), everything else is float64.
  */
 import { numPoseFeatures, type SmplModel } from './model';
-import { createPoseBlendKernel, type PoseBlendKernel } from './pose-blend';
+import { createBlendKernel, type BlendKernel } from './blend-kernel';
 
 /** One person's SMPL parameters (lib/pose/types' SmplParams fits): rotation MATRICES, row-major. */
 export interface SmplPoseParams {
@@ -47,7 +48,9 @@ export class SmplEvaluator {
   readonly model: SmplModel;
   /** which pose blend implementation runs; 'none' when pose blend shapes are off. */
   readonly kernelKind: 'wasm' | 'js' | 'none';
-  private readonly kernel: PoseBlendKernel | null;
+  private readonly kernel: BlendKernel | null;
+  /** the same product for the shape blend shapes (betas as the features) */
+  private readonly shapeKernel: BlendKernel;
   private readonly cacheSize: number;
   private readonly cache: SmplShape[] = []; // most recently used first
   private readonly feature: Float64Array;
@@ -58,8 +61,12 @@ export class SmplEvaluator {
   constructor(model: SmplModel, options: SmplEvaluatorOptions = {}) {
     this.model = model;
     const rows = model.numVertices * 3;
-    this.kernel = options.poseBlendShapes === false ? null : createPoseBlendKernel(model.posedirs, rows, numPoseFeatures(model), options.kernel);
+    this.kernel = options.poseBlendShapes === false ? null : createBlendKernel(model.posedirs, rows, numPoseFeatures(model), options.kernel);
     this.kernelKind = this.kernel?.kind ?? 'none';
+    // PHALP predicts betas per frame, so shapes are recomputed often: same SIMD product, betas-major.
+    const betasMajor = new Float32Array(rows * model.numBetas);
+    for (let r = 0; r < rows; r++) for (let b = 0; b < model.numBetas; b++) betasMajor[b * rows + r] = model.shapedirs[r * model.numBetas + b];
+    this.shapeKernel = createBlendKernel(betasMajor, rows, model.numBetas, options.kernel === 'js' ? 'js' : 'auto');
     this.cacheSize = Math.max(1, options.shapeCacheSize ?? 8);
     this.feature = new Float64Array(numPoseFeatures(model));
     this.worldRot = new Float64Array(model.numJoints * 9);
@@ -201,7 +208,7 @@ export class SmplEvaluator {
     // instead of allocating 160 KB per frame.
     const entry = this.cache.length >= this.cacheSize ? this.cache.pop()! : newShape(this.model);
     for (let b = 0; b < nb; b++) entry.betas[b] = beta(b);
-    computeShape(this.model, entry);
+    computeShape(this.model, entry, this.shapeKernel.compute(entry.betas));
     this.cache.unshift(entry);
     return entry;
   }
@@ -215,16 +222,11 @@ function newShape(model: SmplModel): SmplShape {
   };
 }
 
-/** Fill `shape.vShaped` and `shape.restJoints` for `shape.betas`. */
-function computeShape(model: SmplModel, shape: SmplShape): void {
-  const { numVertices: V, numJoints: J, numBetas: nb, vTemplate, shapedirs, jRegressor } = model;
-  const { betas, vShaped, restJoints } = shape;
-  for (let r = 0; r < V * 3; r++) {
-    let s = vTemplate[r];
-    const base = r * nb;
-    for (let b = 0; b < nb; b++) s += shapedirs[base + b] * betas[b];
-    vShaped[r] = s;
-  }
+/** Fill `shape.vShaped` and `shape.restJoints`; `offsets` = shapedirs . betas (V*3). */
+function computeShape(model: SmplModel, shape: SmplShape, offsets: Float32Array): void {
+  const { numVertices: V, numJoints: J, vTemplate, jRegressor } = model;
+  const { vShaped, restJoints } = shape;
+  for (let r = 0; r < V * 3; r++) vShaped[r] = vTemplate[r] + offsets[r];
   for (let j = 0; j < J; j++) {
     let x = 0, y = 0, z = 0;
     for (let k = jRegressor.rowPtr[j]; k < jRegressor.rowPtr[j + 1]; k++) {

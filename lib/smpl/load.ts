@@ -3,7 +3,7 @@
  * basicModel_neutral_lbs_10_207_0_v1.0.0.pkl, usually a Python 2 pickle) or an .npz of the same arrays.
  * The pickle is decoded by lib/pickle (safe: allow-listed classes only, nothing runs).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isTuple, loadPickle, NDArray, PickleError, PyObject } from '../pickle';
 import { buildSmplModel, SMPL_SOURCE_KEYS, type SmplSource, type SourceArray, type SourceSparse } from './build';
 import { SmplModelError, type SmplModel } from './model';
@@ -27,6 +27,26 @@ export async function loadSmplModel(path: string): Promise<SmplModel> {
   }
   const source = isNpz(bytes) ? sourceFromNpz(bytes, path) : sourceFromPickle(bytes, path);
   return buildSmplModel(source, path);
+}
+
+const memo = new Map<string, { version: string; model: Promise<SmplModel> }>();
+
+/**
+ * loadSmplModel once per file version (size + mtime): for servers that hand the model out
+ * repeatedly. A failed load is not remembered.
+ */
+export async function loadSmplModelCached(path: string): Promise<SmplModel> {
+  const info = await stat(path).catch(() => null);
+  if (!info) return loadSmplModel(path); // throws the not-found error
+  const version = `${info.size}:${info.mtimeMs}`;
+  const hit = memo.get(path);
+  if (hit && hit.version === version) return hit.model;
+  const model = loadSmplModel(path);
+  memo.set(path, { version, model });
+  model.catch(() => {
+    if (memo.get(path)?.model === model) memo.delete(path);
+  });
+  return model;
 }
 
 function sourceFromNpz(bytes: Uint8Array, path: string): SmplSource {

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSmplModel } from '../../lib/smpl/load';
+import { loadSmplModel, loadSmplModelCached } from '../../lib/smpl/load';
 import { SmplModelError, type SmplModel } from '../../lib/smpl/model';
 import { parseNpy, readNpz } from '../../lib/smpl/npy';
 import { expectSameModel } from './expect-model';
@@ -110,6 +110,22 @@ np.savez(${JSON.stringify(p)}, **z)`]);
     const wide = await loadSmplModel(p);
     expect(wide.numBetas).toBe(10);
     expectSameModel(wide, fromPkl);
+  });
+});
+
+describe('loadSmplModelCached', () => {
+  it('loads once per file version and re-reads a changed file', async () => {
+    const p = path.join(tmp, 'cached.npz');
+    copyFileSync(files.npz, p);
+    const first = await loadSmplModelCached(p);
+    expect(await loadSmplModelCached(p)).toBe(first);
+    utimesSync(p, new Date(), new Date(Date.now() + 5000));
+    const second = await loadSmplModelCached(p);
+    // (second === first) rather than .not.toBe(first): vitest deep-compares both models to word its message
+    expect(second === first).toBe(false);
+    expectSameModel(second, first);
+    rmSync(p);
+    await expect(loadSmplModelCached(p)).rejects.toThrow(/SMPL body model not found/);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * The pose blend shape product, offsets = sum_p feature[p] * posedirs[p] (207 x 20670 multiply-adds
- * per person-frame: the bulk of the SMPL forward pass). Browser-safe.
+ * The blend shape product, offsets = sum_p feature[p] * dirs[p]: for pose blend shapes 207 x 20670
+ * multiply-adds per person-frame, the bulk of the SMPL forward pass; the shape blend shapes (betas as
+ * the features) use it too. Browser-safe.
  *
  * Plain JavaScript tops out around 6 ms for it on one core; a WebAssembly SIMD loop (4 float32 lanes,
  * 4 feature rows per pass over the output) takes under 1 ms. WebAssembly SIMD is in Node >= 16.4 and
@@ -10,32 +11,32 @@
  * shipping a toolchain: see `poseBlendWasmBytes` for the loop it encodes.
  */
 
-export interface PoseBlendKernel {
+export interface BlendKernel {
   readonly kind: 'wasm' | 'js';
   /** feature values in, per-row offsets out (`offsets`, length = rows). */
   compute(feature: ArrayLike<number>): Float32Array;
 }
 
 /**
- * posedirs: feature-major, `features` rows of `rows` float32 (lib/smpl/model.ts).
- * kind 'auto' uses WebAssembly SIMD when available.
+ * posedirs (or any blend directions): feature-major, `features` rows of `rows` float32
+ * (lib/smpl/model.ts). kind 'auto' uses WebAssembly SIMD when available.
  */
-export function createPoseBlendKernel(
+export function createBlendKernel(
   posedirs: Float32Array,
   rows: number,
   features: number,
   kind: 'auto' | 'wasm' | 'js' = 'auto',
-): PoseBlendKernel {
+): BlendKernel {
   if (posedirs.length !== rows * features) throw new Error(`posedirs has ${posedirs.length} values, expected ${rows * features}`);
   if (kind !== 'js') {
-    const wasm = wasmSimdSupported() ? new WasmPoseBlend(posedirs, rows, features) : null;
+    const wasm = wasmSimdSupported() ? new WasmBlendKernel(posedirs, rows, features) : null;
     if (wasm) return wasm;
     if (kind === 'wasm') throw new Error('WebAssembly SIMD is not available here');
   }
-  return new JsPoseBlend(posedirs, rows, features);
+  return new JsBlendKernel(posedirs, rows, features);
 }
 
-class JsPoseBlend implements PoseBlendKernel {
+class JsBlendKernel implements BlendKernel {
   readonly kind = 'js';
   private readonly offsets: Float32Array;
   private readonly acc: Float64Array;
@@ -73,7 +74,7 @@ class JsPoseBlend implements PoseBlendKernel {
 
 const PAGE = 65536;
 
-class WasmPoseBlend implements PoseBlendKernel {
+class WasmBlendKernel implements BlendKernel {
   readonly kind = 'wasm';
   private readonly run: (featPtr: number, matPtr: number, outPtr: number, strideBytes: number, groups: number) => void;
   private readonly feature: Float32Array;
@@ -95,7 +96,7 @@ class WasmPoseBlend implements PoseBlendKernel {
     const totalBytes = this.outPtr + this.stride * 4;
     const memory = new WebAssembly.Memory({ initial: Math.ceil(totalBytes / PAGE) });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(poseBlendWasmBytes()), { env: { memory } });
-    this.run = instance.exports.poseBlend as WasmPoseBlend['run'];
+    this.run = instance.exports.poseBlend as WasmBlendKernel['run'];
     // Padding rows/columns stay zero (fresh memory), so they add nothing.
     const matrix = new Float32Array(memory.buffer, 0, paddedFeatures * this.stride);
     for (let p = 0; p < features; p++) matrix.set(posedirs.subarray(p * rows, (p + 1) * rows), p * this.stride);
