@@ -19,7 +19,7 @@ const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const APP_BENCHES = ['player', 'upload'];
 const say = (s: string) => process.stdout.write(`\n=== ${s}\n`);
 
-function runBench(name: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+function runBench(name: string, env: Record<string, string> = {}): Promise<void> {
   say(`bench/${name}.bench.ts`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', `${name}.bench.ts`)], {
