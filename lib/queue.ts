@@ -40,6 +40,42 @@ export async function closeQueue(): Promise<void> {
   if (q) await q.close();
 }
 
+/**
+ * Redis (the queue) did not answer in time. The queue's connection waits for Redis to come back
+ * instead of failing (BullMQ needs that), so callers that answer a person bound the wait with
+ * withQueueTimeout and get this error instead of a hang.
+ */
+export class QueueUnavailableError extends Error {
+  constructor(what: string, ms: number) {
+    super(`The job queue (Redis) did not answer within ${ms} ms while ${what}; it is probably down or restarting.`);
+    this.name = 'QueueUnavailableError';
+  }
+}
+
+/** How long a request waits for the queue before it gives up (QueueUnavailableError). */
+export const QUEUE_REQUEST_TIMEOUT_MS = 3000;
+
+/**
+ * Bounds a queue operation. The operation itself is not cancelled: ioredis keeps its commands and
+ * sends them once Redis is back, so every queue operation here must be harmless when it completes late.
+ */
+export function withQueueTimeout<T>(work: Promise<T>, what: string, ms = QUEUE_REQUEST_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueueUnavailableError(what, ms)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The state of the clip's job, or 'missing' when Redis has no such job (never queued, or Redis lost it). */
+export async function clipJobState(clipId: string): Promise<{ state: string; finishedOn: number | null; failedReason: string | null }> {
+  const job = await poseQueue().getJob(clipId);
+  if (!job) return { state: 'missing', finishedOn: null, failedReason: null };
+  const state = await job.getState();
+  // getState answers 'unknown' when the job hash is there but it is in no list (e.g. half-removed)
+  return { state, finishedOn: job.finishedOn ?? null, failedReason: job.failedReason ?? null };
+}
+
 /** Adds (or re-adds, for a retry) the clip's job at the end of the queue. */
 export async function enqueueClip(clipId: string): Promise<void> {
   const q = poseQueue();

@@ -1,10 +1,11 @@
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { getConfig } from '../lib/config';
-import { ensureClipIndexes } from '../lib/clips/repo';
-import { closeDb } from '../lib/db';
+import { ensureClipIndexes, updateClipIf } from '../lib/clips/repo';
+import { requeueOrphanedClips } from '../lib/clips/service';
+import { closeDb, isMongoUnavailable, setMongoServerSelectionTimeout } from '../lib/db';
 import { ensureFrameIndexes } from '../lib/frames/repo';
 import { createLogger } from '../lib/log';
 import { CANCEL_CHANNEL, JOB_OPTIONS, POSE_QUEUE, WORKER_KEY_PREFIX, type PoseJobData, type WorkerHeartbeat } from '../lib/queue';
@@ -21,6 +22,11 @@ import { RunnerError } from './runners/types';
  * Signals: SIGTERM/SIGINT stop taking jobs and let the current ones finish for up to
  * WORKER_SHUTDOWN_GRACE_MS; jobs still running then are stopped and put back in the queue for another
  * worker. A second signal stops at once (children killed, jobs returned).
+ *
+ * Outages: Redis connections wait for Redis to come back (BullMQ reconnects by itself); MongoDB
+ * operations wait up to WORKER_MONGO_WAIT_MS for a server, and a job that still could not reach MongoDB
+ * is put back (delayed) without using up one of its attempts. The reconciler (at start and every
+ * WORKER_RECONCILE_MS) queues again clips whose job Redis lost.
  */
 const log = createLogger({ proc: 'worker' });
 
@@ -30,6 +36,19 @@ async function main() {
   const workerId = `${os.hostname()}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
   const lockMs = Number(process.env.WORKER_LOCK_MS ?? 30_000);
   const graceMs = Number(process.env.WORKER_SHUTDOWN_GRACE_MS ?? 60_000);
+  const reconcileMs = Number(process.env.WORKER_RECONCILE_MS ?? 60_000);
+  // older than two heartbeats: a live worker whose job Redis lost has announced the clip again by then
+  const reconcileMinAgeMs = Number(process.env.WORKER_RECONCILE_MIN_AGE_MS ?? 30_000);
+  const mongoRetryMs = Number(process.env.WORKER_MONGO_RETRY_MS ?? 5_000);
+  setMongoServerSelectionTimeout(Number(process.env.WORKER_MONGO_WAIT_MS ?? 30_000));
+
+  // A signal before the worker is up has nothing to hand back: leave at once, cleanly.
+  let shutdown: (signal: string) => Promise<void> = async (signal) => {
+    log.info('worker.stopped', { signal, during: 'start' });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await ensureClipIndexes();
   await ensureFrameIndexes();
@@ -92,11 +111,19 @@ async function main() {
         // Hand the job back untouched: another worker (or this one after a restart) takes it.
         jobLog.warn('job.returned', { ms: Date.now() - t0 });
         await job.moveToWait(token);
+        // the page shows it waiting again, not frozen mid-stage
+        await updateClipIf(clipId, ['processing'], { status: 'queued', stage: 'uploaded', progress: 0, etaSeconds: null }).catch(() => {});
         throw new WaitingError();
       }
       if (entry.reason === 'cancel' || err instanceof ClipGoneError) {
         jobLog.info('job.canceled', { ms: Date.now() - t0 });
         throw new UnrecoverableError('canceled');
+      }
+      if (isMongoUnavailable(err) && token) {
+        // MongoDB is down or restarting: not the clip's fault, so no attempt is used up; try again later
+        jobLog.warn('job.mongo-unavailable', { ms: Date.now() - t0, error: err, retryInMs: mongoRetryMs });
+        await job.moveToDelayed(Date.now() + mongoRetryMs, token);
+        throw new DelayedError();
       }
       const retryable = !(err instanceof Error && 'options' in err && (err as { options?: { retryable?: boolean } }).options?.retryable === false);
       const final = !retryable || attempt >= maxAttempts;
@@ -137,10 +164,26 @@ async function main() {
   };
   const beatTimer = setInterval(() => void beat().catch(() => {}), 10_000);
   await beat().catch(() => {});
+
+  let reconciling = false;
+  const reconcile = async () => {
+    if (reconciling) return;
+    reconciling = true;
+    try {
+      const r = await requeueOrphanedClips({ minAgeMs: reconcileMinAgeMs, runningHere: running.keys() });
+      if (r.requeued.length || r.markedFailed.length) log.warn('worker.reconciled', { ...r });
+    } catch (err) {
+      log.warn('worker.reconcile-error', { error: err }); // MongoDB or Redis down: the next round tries again
+    } finally {
+      reconciling = false;
+    }
+  };
+  const reconcileTimer = setInterval(() => void reconcile(), reconcileMs);
+  void reconcile();
   log.info('worker.ready', { workerId });
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  shutdown = async (signal: string) => {
     if (stopping) {
       log.warn('worker.force-stop', { signal });
       for (const e of running.values()) {
@@ -151,6 +194,12 @@ async function main() {
     }
     stopping = true;
     log.info('worker.stopping', { signal, active: running.size, graceMs });
+    clearInterval(reconcileTimer);
+    // if Redis or MongoDB is down, closing could wait for them forever: a stop must not hang
+    setTimeout(() => {
+      log.error('worker.stop-timeout', { active: [...running.keys()] });
+      process.exit(1);
+    }, graceMs + 20_000).unref();
     const grace = setTimeout(() => {
       for (const e of running.values()) {
         e.reason = 'shutdown';
@@ -167,8 +216,6 @@ async function main() {
     log.info('worker.stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((err) => {

@@ -1,14 +1,25 @@
 import fsp from 'node:fs/promises';
 import { ObjectId } from 'mongodb';
 import { getConfig } from '../config';
+import { isMongoUnavailable } from '../db';
 import { copyFrames, deleteFrames } from '../frames/repo';
 import { log } from '../log';
-import { cancelClipJob, enqueueClip, publishClipChanged, queueStatus } from '../queue';
+import {
+  cancelClipJob,
+  clipJobState,
+  enqueueClip,
+  listWorkers,
+  publishClipChanged,
+  QueueUnavailableError,
+  queueStatus,
+  withQueueTimeout,
+} from '../queue';
 import { clipLayout } from '../storage/layout';
 import { HttpError, receiveUpload } from '../upload';
 import { missingFrames } from '../video/completeness';
 import { validateVideo } from '../video/probe';
 import {
+  clipsCollection,
   createClip,
   deleteClipDoc,
   findDoneClipBySha,
@@ -26,11 +37,19 @@ import type { ClipDTO } from './types';
  * HttpError into a response.
  */
 
-/** POST /api/clips: stream to disk, check it is a video, then queue it (or re-use an identical earlier upload). */
+/**
+ * POST /api/clips: stream to disk, check it is a video, then queue it (or re-use an identical earlier upload).
+ *
+ * Outages: without MongoDB there is no clip to keep, so the answer is 503 and the received file is
+ * deleted. Without Redis the clip is KEPT, queued in MongoDB: the upload (possibly large, over a slow
+ * link) is not thrown away for a queue blip, and the workers' reconciler (requeueOrphanedClips) adds
+ * the missing job once Redis answers again.
+ */
 export async function acceptUpload(request: Request): Promise<ClipDTO> {
   const { dataDir, maxUploadBytes } = getConfig();
   const started = Date.now();
   const file = await receiveUpload(request, dataDir, maxUploadBytes);
+  let created: ClipDoc | null = null;
   try {
     const check = await validateVideo(file.tmpPath);
     if (!check.ok) throw new HttpError(check.status, check.reason);
@@ -46,21 +65,43 @@ export async function acceptUpload(request: Request): Promise<ClipDTO> {
     const clip = earlier
       ? await reuseResults(earlier, file.filename)
       : await createClip({ filename: file.filename, sha256: file.sha256, sizeBytes: file.sizeBytes, video: check.info });
+    created = clip;
     const layout = clipLayout(dataDir, clip._id.toHexString());
     await fsp.mkdir(layout.dir, { recursive: true });
     await fsp.rename(file.tmpPath, layout.source);
-    if (!earlier) await enqueueClip(clip._id.toHexString());
+    let queued = true;
+    if (!earlier) {
+      queued = await withQueueTimeout(enqueueClip(clip._id.toHexString()), 'queueing the upload').then(
+        () => true,
+        (err) => {
+          log.warn('clip.enqueue-deferred', { clipId: clip._id.toHexString(), error: err });
+          return false;
+        },
+      );
+    }
     log.info('clip.uploaded', {
       clipId: clip._id.toHexString(),
       bytes: file.sizeBytes,
       ms: Date.now() - started,
       reusedFrom: clip.reusedFrom,
+      queued,
     });
     return toClipDTO(clip);
   } catch (err) {
     await fsp.rm(file.tmpPath, { force: true });
+    if (created) await forgetClip(created._id.toHexString());
+    if (isMongoUnavailable(err)) {
+      throw new HttpError(503, 'The clip database (MongoDB) is not reachable right now, so the upload was not kept. Please try again in a moment.');
+    }
     throw err;
   }
+}
+
+/** Undoes a half-accepted upload (best effort: the database may be the part that failed). */
+async function forgetClip(clipId: string): Promise<void> {
+  await deleteFrames(clipId).catch(() => {});
+  await deleteClipDoc(clipId).catch((err) => log.error('clip.forget-failed', { clipId, error: err }));
+  await fsp.rm(clipLayout(getConfig().dataDir, clipId).dir, { recursive: true, force: true });
 }
 
 /**
@@ -109,7 +150,8 @@ export async function getClipView(id: string): Promise<ClipDTO | null> {
   if (!doc) return null;
   let position: number | null = null;
   if (doc.status === 'queued') {
-    const status = await queueStatus().catch(() => null);
+    // the position is a nicety: without Redis the clip is still answered, promptly
+    const status = await withQueueTimeout(queueStatus(), 'reading the queue').catch(() => null);
     position = status?.queue.find((q) => q.clipId === id)?.position ?? null;
   }
   return toClipDTO(doc, position);
@@ -123,7 +165,13 @@ export async function cancelClip(id: string): Promise<ClipDTO> {
     if (!existing) throw new HttpError(404, 'No such clip.');
     throw new HttpError(409, `The clip is ${existing.status}; only a queued or processing clip can be canceled.`);
   }
-  const outcome = await cancelClipJob(id);
+  // Without Redis the clip is canceled all the same: a waiting job is dropped when a worker takes it
+  // (its claim needs status queued/processing), a running one before it stores anything.
+  const outcome = await withQueueTimeout(cancelClipJob(id), 'stopping the job').catch((err) => {
+    if (!(err instanceof QueueUnavailableError)) throw err;
+    log.warn('clip.cancel-deferred', { clipId: id, error: err });
+    return 'deferred' as const;
+  });
   log.info('clip.canceled', { clipId: id, outcome });
   await publishClipChanged(id);
   return toClipDTO(doc);
@@ -147,7 +195,11 @@ export async function retryClip(id: string): Promise<ClipDTO> {
     if (!existing) throw new HttpError(404, 'No such clip.');
     throw new HttpError(409, `The clip is ${existing.status}; only a failed or canceled clip can be retried.`);
   }
-  await enqueueClip(id);
+  // without Redis the clip stays queued in MongoDB and the reconciler adds its job later
+  await withQueueTimeout(enqueueClip(id), 'queueing the retry').catch((err) => {
+    if (!(err instanceof QueueUnavailableError)) throw err;
+    log.warn('clip.enqueue-deferred', { clipId: id, error: err });
+  });
   await publishClipChanged(id);
   return toClipDTO(doc);
 }
@@ -158,10 +210,80 @@ export async function deleteClip(id: string): Promise<void> {
   if (!doc) throw new HttpError(404, 'No such clip.');
   // mark first so a worker that is about to write sees the clip is going away
   await updateClip(id, { status: 'canceled', error: 'Deleted.' });
-  const outcome = await cancelClipJob(id);
+  // A running job must be stopped before its files go, or it would write them again: without Redis
+  // the clip stays (canceled) and the person is asked to try again.
+  const outcome = await withQueueTimeout(cancelClipJob(id), 'stopping the job').catch((err) => {
+    if (!(err instanceof QueueUnavailableError)) throw err;
+    throw new HttpError(503, 'The clip was stopped (canceled) but not deleted: the job queue (Redis) is not reachable right now. Please try deleting it again in a moment.');
+  });
   await deleteFrames(id);
   await deleteClipDoc(id);
   await fsp.rm(clipLayout(getConfig().dataDir, id).dir, { recursive: true, force: true });
   log.info('clip.deleted', { clipId: id, job: outcome });
   await publishClipChanged(id);
+}
+
+export interface ReconcileOptions {
+  /** clips changed more recently than this are left alone (an upload between insert and enqueue, a job being claimed) */
+  minAgeMs: number;
+  /** clip ids this process is running right now */
+  runningHere?: Iterable<string>;
+}
+
+export interface ReconcileResult {
+  /** clips whose job was missing (or had ended before the clip was queued again): queued anew */
+  requeued: string[];
+  /** clips whose job had failed for good while the failure could not be written: now marked failed */
+  markedFailed: string[];
+}
+
+/**
+ * The reconciler: MongoDB says what should happen, Redis only holds the queue. A clip 'queued' or
+ * 'processing' whose job Redis does not hold (Redis lost its data, the enqueue at upload failed) would
+ * wait forever, so its job is added again. Workers run this at start and every minute; running it
+ * twice at once is harmless (job id = clip id, an add of an existing id is a no-op).
+ */
+export async function requeueOrphanedClips(opts: ReconcileOptions): Promise<ReconcileResult> {
+  const result: ReconcileResult = { requeued: [], markedFailed: [] };
+  const clips = await clipsCollection();
+  const candidates = await clips
+    .find(
+      { status: { $in: ['queued', 'processing'] }, updatedAt: { $lt: new Date(Date.now() - opts.minAgeMs) } },
+      { projection: { _id: 1, status: 1, updatedAt: 1 } },
+    )
+    .toArray();
+  if (!candidates.length) return result;
+  // a live worker may be running a clip whose job Redis lost: its heartbeat says so
+  const busy = new Set<string>(opts.runningHere ?? []);
+  for (const w of await listWorkers()) for (const id of w.activeClipIds) busy.add(id);
+
+  for (const clip of candidates) {
+    const clipId = clip._id.toHexString();
+    if (busy.has(clipId)) continue;
+    const job = await clipJobState(clipId);
+    if (['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'].includes(job.state)) continue;
+    // a job that ended after the clip's last change failed for good while its worker could not record it
+    if (job.state === 'failed' && job.finishedOn !== null && job.finishedOn >= clip.updatedAt.getTime()) {
+      const failed = await updateClipIf(clipId, ['queued', 'processing'], {
+        status: 'failed',
+        etaSeconds: null,
+        error: job.failedReason ?? 'The job failed.',
+        finishedAt: new Date(job.finishedOn),
+      });
+      if (failed) {
+        result.markedFailed.push(clipId);
+        await publishClipChanged(clipId);
+      }
+      continue;
+    }
+    // the status first: once the job is added a worker may claim the clip at any moment
+    if (clip.status === 'processing') {
+      await updateClipIf(clipId, ['processing'], { status: 'queued', stage: 'uploaded', progress: 0, etaSeconds: null });
+    }
+    await enqueueClip(clipId);
+    log.warn('clip.requeued', { clipId, jobState: job.state, clipStatus: clip.status });
+    result.requeued.push(clipId);
+    await publishClipChanged(clipId);
+  }
+  return result;
 }
