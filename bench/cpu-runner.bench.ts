@@ -12,11 +12,14 @@
  * The 2 cores are shared with other work: the load average is printed with every figure; compare
  * CPU ms per frame between configurations rather than wall time when the load is high.
  */
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { extractFrames, probeVideo } from '../lib/video';
 import type { PoseSequence } from '../lib/pose/types';
+import type { FrameIndex, VideoInfo } from '../lib/video/types';
 import { createCpuRunner, type CpuRunnerOptions } from '../worker/runners/cpu';
 import type { PreparedClip } from '../worker/runners/types';
 import { findModelDir, modelBytes } from '../worker/runners/cpu/models';
@@ -79,29 +82,45 @@ async function measure(label: string, clip: PreparedClip, opts: CpuRunnerOptions
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cpu-bench-'));
 try {
-  const framesDir = path.join(tmp, 'frames');
-  const video = await probeVideo(SAMPLE);
-  const frameIndex = await extractFrames(SAMPLE, framesDir, { info: video, quality: 2 });
+  // a child run reuses the parent's extracted frames and probe results
+  const given = arg('frames');
+  const framesDir = given ?? path.join(tmp, 'frames');
+  const video: VideoInfo = given ? JSON.parse(await readFile(path.join(given, '..', 'video.json'), 'utf8')) : await probeVideo(SAMPLE);
+  const frameIndex: FrameIndex = given
+    ? JSON.parse(await readFile(path.join(given, '..', 'frames.json'), 'utf8'))
+    : await extractFrames(SAMPLE, framesDir, { info: video, quality: 2 });
+  if (!given) {
+    await writeFile(path.join(tmp, 'video.json'), JSON.stringify(video));
+    await writeFile(path.join(tmp, 'frames.json'), JSON.stringify(frameIndex));
+  }
   await mkdir(path.join(tmp, 'work'));
   const clip: PreparedClip = { clipId: 'bench', framesDir, frameIndex, video, workDir: path.join(tmp, 'work') };
-  console.log(`sample ${video.width}x${video.height}, ${frameIndex.frameCount} frames; ${os.availableParallelism()} cores`);
   const dir = findModelDir(['blazepose-lite', 'movenet-multipose']);
-  if (dir) {
+  if (!arg('one') && dir) {
+    console.log(`sample ${video.width}x${video.height}, ${frameIndex.frameCount} frames; ${os.availableParallelism()} cores`);
     for (const m of ['blazepose-lite', 'blazepose-full', 'blazepose-heavy']) {
       console.log(`model files ${m} + movenet-multipose: ${mb(modelBytes(dir, [m, 'movenet-multipose']))}`);
     }
   }
 
+  const one = arg('one');
   const only = arg('only');
-  const names = only ? only.split(',') : Object.keys(CONFIGS);
-  for (const name of names) {
-    await measure(name, clip, CONFIGS[name]!);
-    if (name === 'default') await measure('default (again)', clip, CONFIGS.default!);
-  }
-
-  // long clip: the sample looped, frames symlinked under new numbers
   const loops = Number(arg('loops') ?? (only ? 0 : 4));
-  if (loops > 1) {
+  if (!one) {
+    // each measurement in a fresh process, so peak RSS is that run's own and not an earlier run's garbage
+    const names = only ? only.split(',') : Object.keys(CONFIGS);
+    const runs = names.flatMap((n) => (n === 'default' ? [n, n] : [n]));
+    if (loops > 1) runs.push('long');
+    for (const name of runs) {
+      const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), `--one=${name}`, `--loops=${loops}`, `--frames=${framesDir}`], {
+        stdio: 'inherit',
+      });
+      if (r.status !== 0) console.log(`cpu-runner ${name}: FAILED (exit ${r.status})`);
+    }
+  } else if (one !== 'long') {
+    await measure(one, clip, CONFIGS[one]!);
+  } else {
+    // long clip: the sample looped, frames symlinked under new numbers
     const longDir = path.join(tmp, 'long');
     await mkdir(longDir);
     const n = frameIndex.frameCount;

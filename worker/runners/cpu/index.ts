@@ -97,8 +97,10 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
       try {
         chunks = await Promise.all(bounds.slice(0, -1).map((b, i) => {
           const start = Math.max(0, b - (i > 0 ? OVERLAP : 0));
+          // a run that starts mid-clip must find everybody within the overlap to stitch; the first need not
+          const runConfig = { ...config, tracker: { ...config.tracker, eagerFrames: opts.tracker?.eagerFrames ?? (i > 0 ? OVERLAP : 0) } };
           return runChunk({
-            config, framesDir: clip.framesDir, sourceWidth: W, sourceHeight: H, start, count: bounds[i + 1]! - start,
+            config: runConfig, framesDir: clip.framesDir, sourceWidth: W, sourceHeight: H, start, count: bounds[i + 1]! - start,
             signal: stop.signal, onFrame,
           }).catch((err: unknown) => { if (!stop.signal.aborted) stop.abort(err); throw err; });
         }));

@@ -26,12 +26,15 @@ export interface TrackerOptions {
   /** for this many frames after the tracker starts, detect every `retryEvery` frames (people the first
    * detection missed are found quickly; a run that starts mid-clip needs it to stitch) */
   eagerFrames: number;
+  /** 0..1: fraction of the last frame-to-frame motion added to the next region (0 = MediaPipe's rule) */
+  motionPrediction: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   detectEvery: 15,
   retryEvery: 3,
-  eagerFrames: 15,
+  eagerFrames: 0,
+  motionPrediction: 0,
   minPoseScore: 0.5,
   memoryFrames: 45,
   maxPeople: 6,
@@ -48,7 +51,8 @@ export interface TrackedPerson {
 
 interface Track {
   id: number;
-  roi: Roi | null; // null = lost
+  roi: Roi | null; // where to look next; null = lost
+  observed?: Roi; // the region the landmarks gave last frame (before motion prediction)
   lastBox: Box;
   lastFrame: number;
 }
@@ -134,7 +138,12 @@ export class MultiPersonTracker {
   }
 
   private keep(t: Track, roi: Roi, box: Box, frame: number) {
-    t.roi = roi;
+    // look where the body is going: shift next frame's region by part of the last frame-to-frame motion
+    // (a jumping or running body otherwise drifts towards the edge of a region placed where it was)
+    const k = this.opts.motionPrediction;
+    const moved = t.lastFrame === frame - 1 && t.observed ? { dx: roi.cx - t.observed.cx, dy: roi.cy - t.observed.cy } : { dx: 0, dy: 0 };
+    t.observed = roi;
+    t.roi = k > 0 ? { ...roi, cx: roi.cx + k * moved.dx, cy: roi.cy + k * moved.dy } : roi;
     t.lastBox = box;
     t.lastFrame = frame;
   }
