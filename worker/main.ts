@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { getConfig } from '../lib/config';
-import { ensureClipIndexes, updateClipIf } from '../lib/clips/repo';
+import { ensureClipIndexes, getClipDoc, updateClipIf } from '../lib/clips/repo';
 import { requeueOrphanedClips } from '../lib/clips/service';
 import { closeDb, isMongoUnavailable, setMongoServerSelectionTimeout } from '../lib/db';
 import { ensureFrameIndexes } from '../lib/frames/repo';
@@ -115,6 +115,12 @@ async function main() {
         await updateClipIf(clipId, ['processing'], { status: 'queued', stage: 'uploaded', progress: 0, etaSeconds: null }).catch(() => {});
         throw new WaitingError();
       }
+      if (err instanceof ClipGoneError && entry.reason !== 'cancel' && (await getClipDoc(clipId).catch(() => null))?.status === 'done') {
+        // a copy of a job that did finish: its lock was lost (e.g. Redis restarted mid-job), BullMQ saw it
+        // as stalled and ran it again; the results are stored, so this run ends as done too
+        jobLog.info('job.already-done', { ms: Date.now() - t0 });
+        return { frames: 0, personFrames: 0, runner: 'none', alreadyDone: true };
+      }
       if (entry.reason === 'cancel' || err instanceof ClipGoneError) {
         jobLog.info('job.canceled', { ms: Date.now() - t0 });
         throw new UnrecoverableError('canceled');
@@ -142,7 +148,14 @@ async function main() {
     stalledInterval: lockMs,
     maxStalledCount: 2,
   });
-  worker.on('error', (err) => log.error('worker.error', { error: err }));
+  // while Redis is down every reconnection attempt reports the same error: log each message once per 30 s
+  const lastLogged = new Map<string, number>();
+  worker.on('error', (err) => {
+    const now = Date.now();
+    if (now - (lastLogged.get(err.message) ?? 0) < 30_000) return;
+    lastLogged.set(err.message, now);
+    log.error('worker.error', { error: err });
+  });
   worker.on('stalled', (jobId) => log.warn('job.stalled', { jobId }));
 
   const startedAt = new Date().toISOString();

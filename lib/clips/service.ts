@@ -146,7 +146,10 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
 
 /** GET /api/clips/:id, with the clip's place in the queue while it waits. */
 export async function getClipView(id: string): Promise<ClipDTO | null> {
-  const doc = await getClipDoc(id);
+  const doc = await getClipDoc(id).catch((err) => {
+    if (isMongoUnavailable(err)) throw new HttpError(503, 'The clip database (MongoDB) is not reachable right now; please try again in a moment.');
+    throw err;
+  });
   if (!doc) return null;
   let position: number | null = null;
   if (doc.status === 'queued') {

@@ -143,5 +143,7 @@ describe('Redis outages', { timeout: 180_000 }, () => {
     expect((await getClipDoc(clip.id))?.status).toBe('done');
     expect(await frameDocs(clip.id)).toEqual({ count: 72, distinct: 72 });
     expect(done.finishedAt).toEqual((await getClipDoc(clip.id))?.finishedAt);
+    // the queue agrees: the job ends completed (a stalled re-run finds the results stored), not failed
+    await waitFor(async () => (await (await poseQueue().getJob(clip.id))?.getState()) === 'completed', 20_000, 'job completed');
   });
 });
