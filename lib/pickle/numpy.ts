@@ -100,9 +100,28 @@ function swapBytes(b: Uint8Array, size: number): void {
 
 /** Reorders Fortran-order (first index fastest) values into C order (last index fastest). */
 export function fortranToC<T extends NDTypedArray>(src: T, shape: readonly number[]): T {
-  const n = shape.length;
   const out = new (src.constructor as new (length: number) => T)(src.length);
   if (src.length === 0) return out;
+  const o = out as unknown as (number | bigint)[];
+  const i = src as unknown as (number | bigint)[];
+  // The 2-d and 3-d cases (all a body model has, and they are large) as loops blocked over the first
+  // index, so both the reads (first index fastest) and the writes stay within cache.
+  if (shape.length === 2 || shape.length === 3) {
+    const [a, b, c] = shape.length === 2 ? [shape[0], 1, shape[1]] : shape;
+    const block = 64;
+    for (let i0 = 0; i0 < a; i0 += block) {
+      const i1 = Math.min(a, i0 + block);
+      for (let k = 0; k < c; k++) {
+        for (let j = 0; j < b; j++) {
+          const from = a * j + a * b * k;
+          for (let x = i0; x < i1; x++) o[(x * b + j) * c + k] = i[from + x];
+        }
+      }
+    }
+    return out;
+  }
+  // Any rank: walk the C-order multi-index (last dimension fastest), tracking the Fortran offset.
+  const n = shape.length;
   const fStride: number[] = [];
   let s = 1;
   for (let k = 0; k < n; k++) {
@@ -110,8 +129,6 @@ export function fortranToC<T extends NDTypedArray>(src: T, shape: readonly numbe
     s *= shape[k];
   }
   const idx = new Array<number>(n).fill(0);
-  const o = out as unknown as (number | bigint)[];
-  const i = src as unknown as (number | bigint)[];
   let f = 0;
   for (let c = 0; c < src.length; c++) {
     o[c] = i[f];

@@ -4,18 +4,10 @@
  * Only the numeric dtypes a body model uses are supported; object arrays (pickled) are refused.
  */
 import { unzipSync } from 'fflate';
+import { fortranToC } from '../pickle/numpy';
+import type { NDTypedArray } from '../pickle/types';
 
-export type NpyTypedArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array;
+export type NpyTypedArray = NDTypedArray;
 
 /** A numpy array, data in C order whatever the file's order. */
 export interface NpyArray {
@@ -89,50 +81,8 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const own = new Uint8Array(nbytes);
   own.set(bytes.subarray(dataStart, dataStart + nbytes));
   const raw = new type(own.buffer);
-  const data = fortran === 'True' && shape.length > 1 ? fortranToC(raw, shape, type) : raw;
+  const data = fortran === 'True' && shape.length > 1 ? fortranToC(raw, shape) : raw;
   return { dtype: descr, shape, data };
-}
-
-/** Reorder Fortran-order (first index fastest) values into C order (last index fastest). */
-function fortranToC(src: NpyTypedArray, shape: number[], type: Ctor): NpyTypedArray {
-  const dst = new type(new ArrayBuffer(src.length * type.BYTES_PER_ELEMENT)) as NpyTypedArray & { [i: number]: number | bigint };
-  const s = src as unknown as { [i: number]: number | bigint };
-  // The 2-d and 3-d cases (all a body model has) as loops blocked over the first index, so both the
-  // reads (first index fastest) and the writes stay within cache; other ranks take the generic walk.
-  const block = 64;
-  if (shape.length === 2 || shape.length === 3) {
-    const [a, b, c] = shape.length === 2 ? [shape[0], 1, shape[1]] : shape;
-    for (let i0 = 0; i0 < a; i0 += block) {
-      const i1 = Math.min(a, i0 + block);
-      for (let k = 0; k < c; k++) {
-        for (let j = 0; j < b; j++) {
-          const from = a * j + a * b * k;
-          for (let i = i0; i < i1; i++) dst[(i * b + j) * c + k] = s[from + i];
-        }
-      }
-    }
-    return dst;
-  }
-  const dims = shape.length;
-  const fStride = new Array<number>(dims);
-  for (let d = 0, acc = 1; d < dims; d++) {
-    fStride[d] = acc;
-    acc *= shape[d];
-  }
-  const index = new Array<number>(dims).fill(0);
-  let srcPos = 0;
-  for (let i = 0; i < src.length; i++) {
-    dst[i] = s[srcPos];
-    // advance the C-order multi-index (last dimension fastest) and track the Fortran offset
-    for (let d = dims - 1; d >= 0; d--) {
-      index[d]++;
-      srcPos += fStride[d];
-      if (index[d] < shape[d]) break;
-      srcPos -= fStride[d] * shape[d];
-      index[d] = 0;
-    }
-  }
-  return dst;
 }
 
 /**
