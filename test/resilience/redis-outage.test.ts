@@ -5,12 +5,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GET as getClipRoute } from '../../app/api/clips/[id]/route';
 import { POST as postClipRoute } from '../../app/api/clips/route';
 import { getClipDoc } from '../../lib/clips/repo';
-import { acceptUpload } from '../../lib/clips/service';
+import { acceptUpload, cancelClip, deleteClip, retryClip } from '../../lib/clips/service';
 import { getConfig, resetConfigForTests } from '../../lib/config';
 import { closeDb } from '../../lib/db';
 import { closeQueue, poseQueue } from '../../lib/queue';
 import { closeSharedRedis } from '../../lib/redis';
 import { clipLayout, uploadsDir } from '../../lib/storage/layout';
+import { HttpError } from '../../lib/upload';
 import type { EmbeddedRedis } from '../../scripts/services/redis';
 import { fileChunks, multipartRequest, waitFor, waitForWorkerReady } from '../foundation/helpers';
 import { startTestRedis, testTempDir } from '../setup/test-services';
@@ -82,6 +83,35 @@ describe('Redis outages', { timeout: 180_000 }, () => {
     await waitForWorkerReady(w);
     const done = await waitForStatus(id, 'done', [w], 120_000);
     expect(await frameDocs(id)).toEqual({ count: done.video!.frameCount, distinct: done.video!.frameCount });
+  });
+
+  it('cancel, retry and delete while Redis is down answer promptly and never leave a clip without a way forward', async () => {
+    const clip = await acceptUpload(multipartRequest({ name: 'cancel-in-outage.mp4', chunks: fileChunks(makeClip(tmp, 1)) }));
+    await killRedis();
+    const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
+      const t0 = Date.now();
+      try {
+        return await fn();
+      } finally {
+        expect(Date.now() - t0).toBeLessThan(8000); // before the fix each of these hung until Redis came back
+      }
+    };
+    // cancel: the clip is canceled all the same (a waiting job is dropped when a worker claims it)
+    expect((await timed(() => cancelClip(clip.id))).status).toBe('canceled');
+    // retry: queued in MongoDB; the reconciler adds the job once Redis is back
+    expect((await timed(() => retryClip(clip.id))).status).toBe('queued');
+    // delete: refused with a clear 503, nothing removed (a running job could write the files again)
+    const err = await timed(() => deleteClip(clip.id).then(() => null, (e) => e));
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).status).toBe(503);
+    expect((err as HttpError).message).toMatch(/Redis.*try deleting it again/);
+    expect(await getClipDoc(clip.id)).not.toBeNull();
+    expect(fs.existsSync(clipLayout(getConfig().dataDir, clip.id).source)).toBe(true);
+
+    await restartRedis();
+    // once Redis is back the delete goes through
+    await waitFor(async () => (await deleteClip(clip.id).then(() => true, () => false)) || null, 20_000, 'delete after the restart');
+    expect(await getClipDoc(clip.id)).toBeNull();
   });
 
   it('the reconciler queues again a clip whose job was removed, and a processing clip whose job Redis lost (FLUSHALL)', async () => {
