@@ -26,7 +26,7 @@ export class BlazePoseLandmarks {
   private readonly crop = new Float32Array(INPUT * INPUT * 3);
   constructor(private readonly model: GraphModelLike) {}
 
-  /** Runs the model on `roi` of the frame; returns null when the model sees no body there. */
+  /** Runs the model on `roi` of the frame; `score` says whether a body is there at all. */
   async run(rgb: Uint8Array, width: number, height: number, roi: Roi): Promise<Landmarks> {
     sampleRoi(rgb, width, height, roi, INPUT, this.crop);
     const input = tf.tensor4d(this.crop, [1, INPUT, INPUT, 3]);

@@ -54,5 +54,5 @@ export async function loadGraphModel(dir: string, name: string): Promise<tf.Grap
 
 export { tf };
 
-/** What the runner needs of a loaded model (lets tests count calls without a real model). */
+/** What the runner needs of a loaded model. */
 export type GraphModelLike = Pick<tf.GraphModel, 'execute'>;
