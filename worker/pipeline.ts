@@ -191,10 +191,15 @@ export async function markFailed(clipId: string, err: unknown, final: boolean, a
       errorCode: runnerErr?.code ?? null,
       logTail: runnerErr?.options.logTail ?? doc.logTail,
       finishedAt: new Date(),
+      // "will be retried" no longer holds; a fallback note ("... was used instead") never reaches here
+      runnerNote: null,
     });
   } else {
+    // back to the start of the line: the next attempt begins from the first stage
     await updateClipIf(clipId, ['processing'], {
       status: 'queued',
+      stage: 'uploaded',
+      progress: 0,
       etaSeconds: null,
       error: null,
       runnerNote: `Attempt ${attempt} of ${maxAttempts} failed (${message}); it will be retried.`,

@@ -138,10 +138,10 @@ describe('the pose job', { timeout: 240_000 }, () => {
       return doc?.stage === 'tracking' && doc.progress > 0.35 ? doc : null;
     }, 60_000, 'tracking under way');
     await w1.stop('SIGKILL');
-    // its PHALP (double) survives the worker: it would keep holding the GPU
+    // its PHALP (double) may outlive the worker for a moment (it would keep holding the GPU); it usually
+    // dies at its next progress write to the closed pipe, within ~0.1 s, so this list may already be empty
     const runsDir = clipLayout(getConfig().dataDir, clip.id).runsDir;
     const orphans = processesMentioning(runsDir).map((l) => Number(l.split(' ')[0]));
-    expect(orphans.length).toBeGreaterThan(0);
 
     const w2 = worker({ PHALP_DOUBLE_FPS: '200' });
     await waitForWorkerReady(w2);
