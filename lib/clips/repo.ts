@@ -48,20 +48,27 @@ export function parseClipId(id: string): ObjectId | null {
   return /^[0-9a-f]{24}$/.test(id) ? new ObjectId(id) : null;
 }
 
+/** The fields of a clip that waits for its first (or next) run. */
+export function queuedState() {
+  return {
+    status: 'queued' as const,
+    stage: 'uploaded' as const,
+    progress: 0,
+    etaSeconds: null,
+    error: null,
+    errorCode: null,
+    logTail: [] as string[],
+    runnerNote: null,
+  };
+}
+
 export async function createClip(fields: { filename: string; sha256: string; sizeBytes: number; video: VideoInfo }): Promise<ClipDoc> {
   const now = new Date();
   const doc: ClipDoc = {
     _id: new ObjectId(),
     filename: fields.filename,
-    status: 'queued',
-    stage: 'uploaded',
-    progress: 0,
-    etaSeconds: null,
-    error: null,
-    errorCode: null,
-    logTail: [],
+    ...queuedState(),
     runner: null,
-    runnerNote: null,
     sha256: fields.sha256,
     sizeBytes: fields.sizeBytes,
     video: fields.video,

@@ -27,6 +27,7 @@ import {
   insertClipDoc,
   toClipDTO,
   updateClip,
+  queuedState,
   updateClipIf,
   type ClipDoc,
 } from './repo';
@@ -182,17 +183,7 @@ export async function cancelClip(id: string): Promise<ClipDTO> {
 
 /** POST /api/clips/:id/retry: queue a failed or canceled clip again. */
 export async function retryClip(id: string): Promise<ClipDTO> {
-  const doc = await updateClipIf(id, ['failed', 'canceled'], {
-    status: 'queued',
-    stage: 'uploaded',
-    progress: 0,
-    etaSeconds: null,
-    error: null,
-    errorCode: null,
-    logTail: [],
-    runnerNote: null,
-    finishedAt: null,
-  });
+  const doc = await updateClipIf(id, ['failed', 'canceled'], { ...queuedState(), finishedAt: null });
   if (!doc) {
     const existing = await getClipDoc(id);
     if (!existing) throw new HttpError(404, 'No such clip.');
