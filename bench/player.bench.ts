@@ -8,7 +8,8 @@
  * In Chromium, against a RUNNING app (set BENCH_APP_URL, e.g. http://127.0.0.1:3000; optional
  * BENCH_CLIP_ID, default: the newest done clip, preferring one with SMPL): first 3D frame after
  * navigation, payload bytes, per-frame JS work and GL time (gl.finish()) from window.__playerStats
- * while stepping frames, and the largest 3D-vs-video drift while playing.
+ * while stepping frames (paused: exact meshes) and while playing (fast meshes), the video overlay's
+ * drawing time, and the largest 3D-vs-video drift while playing.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -71,7 +72,7 @@ async function nodeFigures() {
 }
 
 async function browserFigures(appUrl: string) {
-  const list = (await (await fetch(`${appUrl}/api/clips`)).json()) as { clips: { id: string; status: string; hasSmpl: boolean; frameCount: number | null }[] };
+  const list = (await (await fetch(`${appUrl}/api/clips`)).json()) as { clips: { id: string; status: string; hasSmpl: boolean; frameCount: number | null; fps: number | null }[] };
   const done = list.clips.filter((c) => c.status === 'done');
   const clip = done.find((c) => c.id === process.env.BENCH_CLIP_ID) ?? done.find((c) => c.hasSmpl) ?? done[0];
   if (!clip) {
@@ -103,20 +104,36 @@ async function browserFigures(appUrl: string) {
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     }
     const s1 = await page.evaluate(() => (window as unknown as { __playerStats: { frameJsMs: number[]; frameGlMs: number[] } }).__playerStats);
-    line(`player frame change JS (skinning + buffers) in Chromium: median ${median(s1.frameJsMs).toFixed(2)} ms, p95 ${p95(s1.frameJsMs).toFixed(2)} ms over ${s1.frameJsMs.length} frames (target <= 4)`);
-    line(`player frame GL (render + finish, SwiftShader CPU rasteriser) in Chromium: median ${median(s1.frameGlMs).toFixed(2)} ms, p95 ${p95(s1.frameGlMs).toFixed(2)} ms`);
+    line(`player frame change JS when stepping (paused: exact SMPL with pose blend shapes, normals, buffers) in Chromium: median ${median(s1.frameJsMs).toFixed(2)} ms, p95 ${p95(s1.frameJsMs).toFixed(2)} ms over ${s1.frameJsMs.length} frames`);
+    line(`player frame GL when stepping (render + finish, SwiftShader CPU rasteriser) in Chromium: median ${median(s1.frameGlMs).toFixed(2)} ms, p95 ${p95(s1.frameGlMs).toFixed(2)} ms`);
     await page.evaluate(() => {
-      const w = window as unknown as { __playerStats: { measureGl: boolean; maxDriftFrames: number }; __player: { seek(f: number): void } };
+      const w = window as unknown as { __playerStats: { measureGl: boolean; maxDriftFrames: number; frameJsMs: number[]; frameGlMs: number[]; overlayMs: number[] }; __player: { seek(f: number): void } };
       w.__playerStats.measureGl = false;
-      w.__playerStats.maxDriftFrames = 0;
       w.__player.seek(0);
     });
     await page.waitForTimeout(500);
+    await page.evaluate(() => {
+      const w = window as unknown as { __playerStats: { maxDriftFrames: number; presentedFrames: number; frameJsMs: number[]; frameGlMs: number[]; overlayMs: number[] } };
+      w.__playerStats.maxDriftFrames = 0;
+      w.__playerStats.presentedFrames = 0;
+      w.__playerStats.frameJsMs.length = 0;
+      w.__playerStats.frameGlMs.length = 0;
+      w.__playerStats.overlayMs.length = 0;
+    });
     await page.locator('body').press('Space');
-    await page.waitForTimeout(5000);
+    // play most of the clip (not past its end: the drift figure is about playback, not the stop)
+    const fps = clip.fps ?? 30;
+    const playMs = Math.min(6000, Math.max(1000, ((frames - 15) / fps) * 1000));
+    await page.waitForTimeout(playMs);
+    const s2 = await page.evaluate(() => {
+      const w = window as unknown as { __playerStats: { maxDriftFrames: number; presentedFrames: number; frameJsMs: number[]; frameGlMs: number[]; overlayMs: number[] }; __player: { frame(): number } };
+      return { ...w.__playerStats, frame: w.__player.frame() };
+    });
     await page.locator('body').press('Space');
-    const drift = await page.evaluate(() => (window as unknown as { __playerStats: { maxDriftFrames: number; renders: number } }).__playerStats);
-    line(`player playback drift (5 s at 1x): max ${drift.maxDriftFrames} frame(s) between 3D view and video (target <= 1)`);
+    line(`player frame change JS while playing (fast SMPL, normals, buffers) in Chromium: median ${median(s2.frameJsMs).toFixed(2)} ms, p95 ${p95(s2.frameJsMs).toFixed(2)} ms over ${s2.frameJsMs.length} frames (target <= 4)`);
+    line(`player frame GL while playing (render incl. buffer upload, no finish) in Chromium: median ${median(s2.frameGlMs).toFixed(2)} ms, p95 ${p95(s2.frameGlMs).toFixed(2)} ms`);
+    line(`player video overlay while playing (2D canvas skeletons) in Chromium: median ${median(s2.overlayMs).toFixed(2)} ms, p95 ${p95(s2.overlayMs).toFixed(2)} ms`);
+    line(`player playback drift (${(playMs / 1000).toFixed(1)} s at 1x, reached frame ${s2.frame}, ${s2.presentedFrames} video frames presented): max ${s2.maxDriftFrames} frame(s) between the 3D view and the presented video frame (target <= 1)`);
   } finally {
     await browser.close();
   }

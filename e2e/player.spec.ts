@@ -181,7 +181,8 @@ test.describe.serial('player with CPU results (skeletons)', () => {
     await page.mouse.click(x1, box.y + box.height / 2);
     await settle(page, frameAtX(x1));
     const renders = await page.evaluate(() => (window as unknown as PlayerWindow).__playerStats.renders);
-    // drag on the confidence chart: the cursor follows, the last position wins
+    // drag on the confidence chart: the cursor follows, the last position wins (mouse coordinates are the viewport's)
+    await page.getByTestId('confidence-chart').scrollIntoViewIfNeeded();
     const chart = (await page.getByTestId('confidence-chart').boundingBox())!;
     await page.mouse.move(chart.x + chart.width * 0.2, chart.y + 10);
     await page.mouse.down();
@@ -196,13 +197,53 @@ test.describe.serial('player with CPU results (skeletons)', () => {
   test('space plays and pauses; while playing the 3D frame never drifts more than one frame from the video', async ({ page }) => {
     await openPlayer(page, base(), id);
     await seekAndSettle(page, 0);
+    const before = await page.evaluate(() => {
+      const s = (window as unknown as { __playerStats: { timelineRenders: number; controlsRenders: number } }).__playerStats;
+      return { timeline: s.timelineRenders, controls: s.controlsRenders };
+    });
     await page.locator('body').press('Space');
     await page.waitForFunction(() => (window as unknown as PlayerWindow).__player.frame() > 40, null, { timeout: 30_000 });
     await page.locator('body').press('Space');
-    const stats = await page.evaluate(() => (window as unknown as { __playerStats: { maxDriftFrames: number } }).__playerStats);
+    const stats = await page.evaluate(() => (window as unknown as { __playerStats: { maxDriftFrames: number; presentedFrames: number; timelineRenders: number; controlsRenders: number } }).__playerStats);
+    // checked at every frame the video presented while playing; without such frames the check proves nothing
+    expect(stats.presentedFrames).toBeGreaterThan(5);
     expect(stats.maxDriftFrames).toBeLessThanOrEqual(1);
+    // the timeline and the control bar follow play/pause, not every frame (their cursor and counter move outside React)
+    expect(stats.timelineRenders - before.timeline).toBeLessThanOrEqual(4);
+    expect(stats.controlsRenders - before.controls).toBeLessThanOrEqual(4);
     const f = await page.evaluate(() => (window as unknown as PlayerWindow).__player.frame());
     await settle(page, f);
+  });
+});
+
+test.describe('progress while PHALP runs', () => {
+  test('the clip page shows the job progress rising live, then the player, without a reload', async ({ page }, testInfo) => {
+    const base = process.env.E2E_PHALP_URL!;
+    await page.goto(base);
+    let loads = 0;
+    page.on('load', () => loads++);
+    await page.getByTestId('upload-input').setInputFiles(SAMPLE_VIDEO);
+    // the new clip's row (an earlier test of this app left a done clip with the same name)
+    const row = page.locator('.clip-row', { hasText: 'two_people_jump.mp4' })
+      .filter({ has: page.locator('[data-testid=clip-status][data-status=queued], [data-testid=clip-status][data-status=processing]') }).first();
+    await expect(row.locator('a')).toBeVisible({ timeout: 60_000 });
+    await row.locator('a').click();
+    // the PHALP test double tracks at PHALP_DOUBLE_FPS (40 frames/s): about 6 s for 230 frames
+    const bar = page.getByTestId('job-progress');
+    await expect(bar).toBeVisible({ timeout: 60_000 });
+    const seen = new Set<string>();
+    while (seen.size < 60) {
+      const value = await bar.getAttribute('value', { timeout: 1000 }).catch(() => null);
+      if (value === null) break; // the bar is gone: the job finished
+      seen.add(value);
+      if (seen.size === 3) await page.screenshot({ path: testInfo.outputPath('phalp-progress.png') });
+      await page.waitForTimeout(150);
+    }
+    const values = [...seen].map(Number).filter((v) => v > 0 && v < 1);
+    // several distinct values between 0 and 1: the page followed the job, it did not jump from start to end
+    expect(values.length, `progress values seen: ${[...seen].join(', ')}`).toBeGreaterThanOrEqual(3);
+    await expect(page.getByTestId('viewer-canvas')).toBeVisible({ timeout: 60_000 });
+    expect(loads).toBe(0);
   });
 });
 

@@ -1,9 +1,11 @@
 'use client';
 
-import { useSyncExternalStore } from 'react';
+import { useRef } from 'react';
 import { formatTime } from '@/lib/viewer/frameTime';
 import { SPEEDS, type CameraPreset, type PlaybackStore } from '@/lib/viewer/playback';
 import type { PlayerController } from './controller';
+import type { PlayerStats } from './stats';
+import { useFrameEffect, usePlayback } from './usePlayback';
 import styles from './player.module.css';
 
 interface Props {
@@ -13,11 +15,24 @@ interface Props {
   frameCount: number;
   meshAvailable: boolean;
   hasVideoCamera: boolean;
+  playerStats?: PlayerStats;
 }
 
 /** Transport (Kinovea/Dartfish keys), speed, loop marks, frame/time readout, view toggles. */
-export function Controls({ store, controller, timestamps, frameCount, meshAvailable, hasVideoCamera }: Props) {
-  const s = useSyncExternalStore(store.subscribe, store.get, store.get);
+export function Controls({ store, controller, timestamps, frameCount, meshAvailable, hasVideoCamera, playerStats }: Props) {
+  // Everything but the frame: the bar re-renders on a click, not on every frame of playback.
+  const s = {
+    playing: usePlayback(store, (x) => x.playing),
+    speed: usePlayback(store, (x) => x.speed),
+    loopIn: usePlayback(store, (x) => x.loopIn),
+    loopOut: usePlayback(store, (x) => x.loopOut),
+    showMesh: usePlayback(store, (x) => x.showMesh),
+    showSkeleton: usePlayback(store, (x) => x.showSkeleton),
+    showOverlay: usePlayback(store, (x) => x.showOverlay),
+    preset: usePlayback(store, (x) => x.preset),
+  };
+  if (playerStats) playerStats.controlsRenders++;
+  const frameNow = () => store.get().frame;
   const toggle = (key: 'showMesh' | 'showSkeleton' | 'showOverlay') => store.update({ [key]: !s[key] });
   const presets: [CameraPreset, string][] = [['front', 'Front'], ['side', 'Side'], ['top', 'Top']];
   if (hasVideoCamera) presets.push(['video', 'Video camera']);
@@ -41,8 +56,8 @@ export function Controls({ store, controller, timestamps, frameCount, meshAvaila
       </label>
       <div className={styles.sep} />
       <div className={styles.group}>
-        <button className={`${styles.btn} ${s.loopIn !== null ? styles.on : ''}`} onClick={() => store.setMark('in', s.frame)} title="Loop in at this frame ([)">[ In{s.loopIn !== null ? ` ${s.loopIn}` : ''}</button>
-        <button className={`${styles.btn} ${s.loopOut !== null ? styles.on : ''}`} onClick={() => store.setMark('out', s.frame)} title="Loop out at this frame (])">Out{s.loopOut !== null ? ` ${s.loopOut}` : ''} ]</button>
+        <button className={`${styles.btn} ${s.loopIn !== null ? styles.on : ''}`} onClick={() => store.setMark('in', frameNow())} title="Loop in at this frame ([)">[ In{s.loopIn !== null ? ` ${s.loopIn}` : ''}</button>
+        <button className={`${styles.btn} ${s.loopOut !== null ? styles.on : ''}`} onClick={() => store.setMark('out', frameNow())} title="Loop out at this frame (])">Out{s.loopOut !== null ? ` ${s.loopOut}` : ''} ]</button>
         {(s.loopIn !== null || s.loopOut !== null) && (
           <button className={styles.chip} onClick={() => store.update({ loopIn: null, loopOut: null })} title="Clear the loop">Clear loop</button>
         )}
@@ -59,10 +74,24 @@ export function Controls({ store, controller, timestamps, frameCount, meshAvaila
           <button key={p} className={`${styles.chip} ${s.preset === p ? styles.on : ''}`} aria-pressed={s.preset === p} onClick={() => store.update({ preset: p })} data-testid={`preset-${p}`}>{label}</button>
         ))}
       </div>
-      <div className={styles.readout}>
-        <span><span className={styles.label}>Frame </span><b data-testid="frame-counter">{s.frame}</b><span className={styles.label}> / {frameCount - 1}</span></span>
-        <span><span className={styles.label}>Time </span><b data-testid="time-readout">{formatTime(timestamps[s.frame] ?? 0)}</b></span>
-      </div>
+      <Readout store={store} timestamps={timestamps} frameCount={frameCount} />
+    </div>
+  );
+}
+
+/** Frame counter and time, written to the DOM on every frame change without a React render. */
+function Readout({ store, timestamps, frameCount }: { store: PlaybackStore; timestamps: ArrayLike<number>; frameCount: number }) {
+  const frameRef = useRef<HTMLElement>(null);
+  const timeRef = useRef<HTMLElement>(null);
+  useFrameEffect(store, (f) => {
+    if (frameRef.current) frameRef.current.textContent = String(f);
+    if (timeRef.current) timeRef.current.textContent = formatTime(timestamps[f] ?? 0);
+  });
+  const f = store.get().frame;
+  return (
+    <div className={styles.readout}>
+      <span><span className={styles.label}>Frame </span><b ref={frameRef} data-testid="frame-counter">{f}</b><span className={styles.label}> / {frameCount - 1}</span></span>
+      <span><span className={styles.label}>Time </span><b ref={timeRef} data-testid="time-readout">{formatTime(timestamps[f] ?? 0)}</b></span>
     </div>
   );
 }

@@ -18,7 +18,8 @@ import { projectedJoints, VideoPane } from './VideoPane';
 import styles from './player.module.css';
 
 // three.js needs the browser: load the 3D view on the client only.
-const Viewer3D = dynamic(() => import('./Viewer3D').then((m) => m.Viewer3D), {
+const loadViewer3D = () => import('./Viewer3D');
+const Viewer3D = dynamic(() => loadViewer3D().then((m) => m.Viewer3D), {
   ssr: false,
   loading: () => <div className={styles.center}>Loading 3D view…</div>,
 });
@@ -34,6 +35,8 @@ function bonesOf(name: string) {
 /** Plays a finished clip: the source video and the 3D body side by side, frame-synced, with coverage and confidence. */
 export function Player({ clip }: { clip: ClipDTO }) {
   const stats = useMemo(() => createStats(), []);
+  // Fetch the 3D view's code (three.js) while the poses download, not after: first frame sooner.
+  useEffect(() => void loadViewer3D(), []);
   const { data, error } = usePoseData(clip.id, stats);
   const body = useBodyModel(clip.hasSmpl);
   const frameCount = data?.seq.frames.length ?? clip.frameCount ?? 1;
@@ -42,6 +45,18 @@ export function Player({ clip }: { clip: ClipDTO }) {
   const fallbackTimes = useMemo(() => Float64Array.from({ length: frameCount }, (_, i) => i / fps), [frameCount, fps]);
   const timestamps = data?.timestamps ?? fallbackTimes;
   const controller = useMemo(() => new PlayerController(store, timestamps, fps), [store, timestamps, fps]);
+
+  // Drift check: each frame the video presents while playing, against what the 3D view shows.
+  useEffect(() => {
+    controller.onPresented = (f) => {
+      if (!store.get().playing || stats.renderedFrame < 0) return;
+      stats.presentedFrames++;
+      stats.maxDriftFrames = Math.max(stats.maxDriftFrames, Math.abs(f - stats.renderedFrame));
+    };
+    return () => {
+      controller.onPresented = null;
+    };
+  }, [controller, store, stats]);
 
   const bones = useMemo(() => (data ? bonesOf(data.seq.joint_set) : []), [data]);
   const jointCount = data ? bodyJointCount(data.seq.joint_set, data.seq.joint_names) : 0;
@@ -114,13 +129,13 @@ export function Player({ clip }: { clip: ClipDTO }) {
     <section className={styles.player} aria-label="Clip player">
       <div className={styles.views}>
         <VideoPane src={`/api/clips/${clip.id}/video`} controller={controller} store={store} seq={data?.seq ?? null} bodies={bodies}
-          bones={bones} faces={body.faces} syncBodies={syncBodies} />
+          bones={bones} faces={body.faces} syncBodies={syncBodies} stats={stats} />
         <div className={styles.pane} data-testid="viewer-canvas">
           <span className={styles.paneLabel}>3D · {data?.seq.runner === 'phalp' ? 'PHALP' : data ? 'CPU pose model' : '…'}</span>
           {data && bodies && frame ? (
             <div className={styles.canvasHost}>
               <Viewer3D seq={data.seq} bodies={bodies} bones={bones} jointCount={jointCount} faces={body.faces} store={store} stats={stats}
-                frame={frame} syncBodies={syncBodies} videoFrame={() => controller.playingVideoFrame()} />
+                frame={frame} syncBodies={syncBodies} />
             </div>
           ) : (
             <div className={`${styles.center} ${error ? styles.error : ''}`}>{error ? note : 'Loading poses…'}</div>
@@ -129,10 +144,10 @@ export function Player({ clip }: { clip: ClipDTO }) {
         </div>
       </div>
       <Controls store={store} controller={controller} timestamps={timestamps} frameCount={frameCount}
-        meshAvailable={bodies?.meshAvailable ?? false} hasVideoCamera={data?.seq.intrinsics != null} />
+        meshAvailable={bodies?.meshAvailable ?? false} hasVideoCamera={data?.seq.intrinsics != null} playerStats={stats} />
       {data && (
         <>
-          <Timeline table={data.table} timestamps={timestamps} stats={clip.stats?.tracks ?? []} store={store} onSeek={(f) => controller.seekFrame(f)} />
+          <Timeline table={data.table} timestamps={timestamps} stats={clip.stats?.tracks ?? []} store={store} onSeek={(f) => controller.seekFrame(f)} playerStats={stats} />
           <TrackList table={data.table} stats={clip.stats?.tracks ?? []} store={store} />
         </>
       )}

@@ -1,11 +1,13 @@
 'use client';
 
-import { useCallback, useMemo, useRef, useState, useSyncExternalStore, type PointerEvent as ReactPointerEvent } from 'react';
+import { useCallback, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import type { TrackStats } from '@/lib/pose/types';
 import { COVERAGE_COLORS, trackColor } from '@/lib/viewer/colors';
 import { formatTime } from '@/lib/viewer/frameTime';
 import type { PlaybackStore } from '@/lib/viewer/playback';
 import { COVER, coverageRuns, describeCoverage, lostSpanAt, type CoverCode, type TrackTable } from '@/lib/viewer/tracks';
+import type { PlayerStats } from './stats';
+import { useFrameEffect, usePlayback } from './usePlayback';
 import styles from './player.module.css';
 
 const CODE_NAME: Record<CoverCode, keyof typeof COVERAGE_COLORS> = {
@@ -18,11 +20,20 @@ interface Props {
   stats: TrackStats[];
   store: PlaybackStore;
   onSeek: (frame: number) => void;
+  /** counts this component's renders (a figure: it must not re-render on every frame of playback) */
+  playerStats?: PlayerStats;
 }
 
-/** Scrubber, coverage strip per track and tracking-confidence chart, sharing one cursor; click or drag anywhere seeks. */
-export function Timeline({ table, timestamps, stats, store, onSeek }: Props) {
-  const state = useSyncExternalStore(store.subscribe, store.get, store.get);
+/**
+ * Scrubber, coverage strip per track and tracking-confidence chart, sharing one cursor; click or drag anywhere seeks.
+ * During playback only the cursors move (written to the DOM directly): the rows, runs and chart re-render only when
+ * visibility, loop marks or the hover change.
+ */
+export function Timeline({ table, timestamps, stats, store, onSeek, playerStats }: Props) {
+  const hiddenTracks = usePlayback(store, (s) => s.hiddenTracks);
+  const loopIn = usePlayback(store, (s) => s.loopIn);
+  const loopOut = usePlayback(store, (s) => s.loopOut);
+  if (playerStats) playerStats.timelineRenders++;
   const F = table.frameCount;
   const pct = (f: number) => `${(100 * f) / F}%`;
   const [hover, setHover] = useState<{ x: number; y: number; frame: number } | null>(null);
@@ -64,9 +75,9 @@ export function Timeline({ table, timestamps, stats, store, onSeek }: Props) {
     });
   }, [table, F]);
 
-  const cursor = <div className={styles.cursor} style={{ left: pct(state.frame + 0.5) }} />;
-  const loop = state.loopIn !== null || state.loopOut !== null
-    ? <div className={styles.loopShade} style={{ left: pct(state.loopIn ?? 0), width: pct((state.loopOut ?? F - 1) - (state.loopIn ?? 0) + 1) }} />
+  const cursor = <Cursor store={store} frameCount={F} />;
+  const loop = loopIn !== null || loopOut !== null
+    ? <div className={styles.loopShade} style={{ left: pct(loopIn ?? 0), width: pct((loopOut ?? F - 1) - (loopIn ?? 0) + 1) }} />
     : null;
   const statsById = new Map(stats.map((s) => [s.track_id, s]));
 
@@ -80,7 +91,7 @@ export function Timeline({ table, timestamps, stats, store, onSeek }: Props) {
       </div>
 
       {table.trackIds.map((id) => (
-        <CoverageRow key={id} id={id} runs={runs.get(id)!} pct={pct} hidden={state.hiddenTracks.has(id)} handlers={laneHandlers} loop={loop} cursor={cursor} />
+        <CoverageRow key={id} id={id} runs={runs.get(id)!} pct={pct} hidden={hiddenTracks.has(id)} handlers={laneHandlers} loop={loop} cursor={cursor} />
       ))}
 
       <div className={styles.rowLabel}>Tracking confidence</div>
@@ -88,7 +99,7 @@ export function Timeline({ table, timestamps, stats, store, onSeek }: Props) {
         <svg viewBox={`0 0 ${F} 1`} preserveAspectRatio="none" width="100%" height="100%" style={{ position: 'absolute', inset: 0 }}>
           <line x1={0} x2={F} y1={0.5} y2={0.5} stroke="#2a3342" strokeWidth={1} vectorEffect="non-scaling-stroke" />
           {chartPaths.map(({ id, d }) => (
-            <path key={id} d={d} fill="none" stroke={trackColor(id)} strokeWidth={2} vectorEffect="non-scaling-stroke" opacity={state.hiddenTracks.has(id) ? 0.2 : 1} data-track={id} />
+            <path key={id} d={d} fill="none" stroke={trackColor(id)} strokeWidth={2} vectorEffect="non-scaling-stroke" opacity={hiddenTracks.has(id) ? 0.2 : 1} data-track={id} />
           ))}
         </svg>
         {loop}
@@ -119,6 +130,16 @@ export function Timeline({ table, timestamps, stats, store, onSeek }: Props) {
       )}
     </div>
   );
+}
+
+/** The frame cursor: moved by style, outside React, on every frame change. */
+function Cursor({ store, frameCount }: { store: PlaybackStore; frameCount: number }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const left = (f: number) => `${(100 * (f + 0.5)) / frameCount}%`;
+  useFrameEffect(store, (f) => {
+    if (ref.current) ref.current.style.left = left(f);
+  });
+  return <div ref={ref} className={styles.cursor} style={{ left: left(store.get().frame) }} data-testid="timeline-cursor" />;
 }
 
 function CoverageRow({ id, runs, pct, hidden, handlers, loop, cursor }: {

@@ -1,15 +1,15 @@
 'use client';
 
-import { useSyncExternalStore } from 'react';
 import type { TrackStats } from '@/lib/pose/types';
 import { trackColor } from '@/lib/viewer/colors';
 import type { PlaybackStore } from '@/lib/viewer/playback';
 import type { TrackTable } from '@/lib/viewer/tracks';
+import { usePlayback } from './usePlayback';
 import styles from './player.module.css';
 
 /** The people in the clip: colour, coverage, show/hide, focus (the 3D camera follows the athlete). */
 export function TrackList({ table, stats, store }: { table: TrackTable; stats: TrackStats[]; store: PlaybackStore }) {
-  const s = useSyncExternalStore(store.subscribe, store.get, store.get);
+  const s = { hiddenTracks: usePlayback(store, (x) => x.hiddenTracks), focusTrack: usePlayback(store, (x) => x.focusTrack) };
   const byId = new Map(stats.map((t) => [t.track_id, t]));
   if (table.trackIds.length === 0) return <div className={styles.tracks} data-testid="track-list">Nobody was detected in this clip.</div>;
   return (

@@ -7,6 +7,7 @@ import { containRect, videoToElement } from '@/lib/viewer/projection';
 import { projectThreePoint, type TrackBodies } from '@/lib/viewer/bodies';
 import type { PlaybackStore } from '@/lib/viewer/playback';
 import type { PlayerController } from './controller';
+import { pushSample, type PlayerStats } from './stats';
 import styles from './player.module.css';
 
 interface Props {
@@ -19,6 +20,7 @@ interface Props {
   faces: Uint32Array | null;
   /** keeps the bodies' buffers at the store's frame (shared with the 3D view) */
   syncBodies: () => void;
+  stats: PlayerStats;
 }
 
 /**
@@ -48,7 +50,7 @@ export function projectedJoints(seq: PoseSequence, bodies: TrackBodies): Map<num
 }
 
 /** The source video with a 2D canvas over it drawing the skeleton (and mesh silhouette) on the picture. */
-export function VideoPane({ src, controller, store, seq, bodies, bones, faces, syncBodies }: Props) {
+export function VideoPane({ src, controller, store, seq, bodies, bones, faces, syncBodies, stats }: Props) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
 
@@ -63,6 +65,7 @@ export function VideoPane({ src, controller, store, seq, bodies, bones, faces, s
     const canvas = canvasRef.current;
     const video = videoRef.current;
     if (!canvas || !video) return;
+    let screen = new Float32Array(0); // projected mesh vertices, CSS pixels; grown once, reused
     const draw = () => {
       const ctx = canvas.getContext('2d');
       if (!ctx) return;
@@ -77,6 +80,7 @@ export function VideoPane({ src, controller, store, seq, bodies, bones, faces, s
       const state = store.get();
       if (!seq || !bodies || !state.showOverlay) return;
       syncBodies();
+      const t0 = performance.now();
       // Video pixels -> CSS pixels of the element; the picture is letterboxed (object-fit: contain).
       const rect = containRect(w, h, seq.width, seq.height);
       const projected = projectedJoints(seq, bodies);
@@ -86,18 +90,29 @@ export function VideoPane({ src, controller, store, seq, bodies, bones, faces, s
         if (!p || state.hiddenTracks.has(body.trackId)) continue;
         const color = trackColor(body.trackId);
         ctx.globalAlpha = STATE_OPACITY[p.state];
-        if (state.showMesh && body.hasMesh && body.vertices && faces && k) {
-          // Mesh silhouette: every projected triangle in one path, filled faintly.
+        // The silhouette (27k triangles a person) only on a paused picture: too slow for every frame of playback.
+        if (!state.playing && state.showMesh && body.hasMesh && body.vertices && faces && k) {
+          // Mesh silhouette: every projected triangle in one path, all given the same winding. With
+          // their own winding, a closed mesh's front and back faces cancel under the nonzero rule and
+          // the inside of the body stays empty.
           const vtx = body.vertices;
+          const n = vtx.length / 3;
+          if (screen.length < 2 * n) screen = new Float32Array(2 * n);
+          for (let i = 0; i < n; i++) {
+            const [u, v] = projectThreePoint(vtx[3 * i], vtx[3 * i + 1], vtx[3 * i + 2], k);
+            screen[2 * i] = rect.left + u * rect.scale;
+            screen[2 * i + 1] = rect.top + v * rect.scale;
+          }
           ctx.beginPath();
           for (let t = 0; t < faces.length; t += 3) {
-            for (let c = 0; c < 3; c++) {
-              const i = faces[t + c];
-              const [u, v] = projectThreePoint(vtx[3 * i], vtx[3 * i + 1], vtx[3 * i + 2], k);
-              const x = rect.left + u * rect.scale, y = rect.top + v * rect.scale;
-              if (c === 0) ctx.moveTo(x, y);
-              else ctx.lineTo(x, y);
-            }
+            const a = 2 * faces[t], b = 2 * faces[t + 1], c = 2 * faces[t + 2];
+            const ax = screen[a], ay = screen[a + 1];
+            const cross = (screen[b] - ax) * (screen[c + 1] - ay) - (screen[b + 1] - ay) * (screen[c] - ax);
+            if (!(Math.abs(cross) > 1e-3)) continue; // edge-on or not finite: covers nothing
+            const [p, q] = cross > 0 ? [b, c] : [c, b];
+            ctx.moveTo(ax, ay);
+            ctx.lineTo(screen[p], screen[p + 1]);
+            ctx.lineTo(screen[q], screen[q + 1]);
             ctx.closePath();
           }
           ctx.fillStyle = color;
@@ -132,6 +147,7 @@ export function VideoPane({ src, controller, store, seq, bodies, bones, faces, s
         }
       }
       ctx.globalAlpha = 1;
+      pushSample(stats.overlayMs, performance.now() - t0);
     };
     draw();
     const unsubscribe = store.subscribe(draw);
@@ -141,7 +157,7 @@ export function VideoPane({ src, controller, store, seq, bodies, bones, faces, s
       unsubscribe();
       ro.disconnect();
     };
-  }, [store, seq, bodies, bones, faces, syncBodies]);
+  }, [store, seq, bodies, bones, faces, syncBodies, stats]);
 
   return (
     <div className={styles.pane}>

@@ -9,10 +9,12 @@ import type { PoseSequence } from '@/lib/pose/types';
 import type { TrackBodies } from '@/lib/viewer/bodies';
 import { STATE_OPACITY, trackColor } from '@/lib/viewer/colors';
 import type { CameraPreset, PlaybackStore } from '@/lib/viewer/playback';
-import type { SceneFrame } from '@/lib/viewer/scene';
+import { presetCamera, type SceneFrame } from '@/lib/viewer/scene';
 import { pushSample, type PlayerStats } from './stats';
 
 export const VIEWER_BACKGROUND = '#10141b';
+/** vertical field of view of the orbit presets, degrees */
+const FOV = 40;
 
 interface Props {
   seq: PoseSequence;
@@ -24,8 +26,6 @@ interface Props {
   stats: PlayerStats;
   frame: SceneFrame;
   syncBodies: () => void;
-  /** the video's current frame (-1 while seeking), for the drift figure */
-  videoFrame: () => number;
 }
 
 /** The 3D view: one body per track (mesh and/or skeleton), a ground grid, orbit controls and presets. */
@@ -35,7 +35,7 @@ export function Viewer3D(props: Props) {
       frameloop="demand"
       dpr={[1, 2]}
       gl={{ antialias: true, preserveDrawingBuffer: true }}
-      camera={{ fov: 40, near: 0.05, far: 3000, position: [0, 1, 5] }}
+      camera={{ fov: FOV, near: 0.05, far: 3000, position: [0, 1, 5] }}
       style={{ position: 'absolute', inset: 0 }}
     >
       <color attach="background" args={[VIEWER_BACKGROUND]} />
@@ -129,6 +129,11 @@ class TrackObjects {
     }
   }
 
+  showAllForCompile(): void {
+    this.group.visible = this.jointMesh.visible = this.boneMesh.visible = true;
+    if (this.body) this.body.visible = true;
+  }
+
   dispose(): void {
     this.jointMesh.geometry.dispose();
     this.boneMesh.geometry.dispose();
@@ -138,7 +143,7 @@ class TrackObjects {
   }
 }
 
-function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, frame, syncBodies, videoFrame }: Props) {
+function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, frame, syncBodies }: Props) {
   const invalidate = useThree((s) => s.invalidate);
   const camera = useThree((s) => s.camera) as THREE.PerspectiveCamera;
   const size = useThree((s) => s.size);
@@ -151,6 +156,16 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
   }, [bodies, bones, jointCount, faces]);
   useEffect(() => () => tracks.forEach((t) => t.dispose()), [tracks]);
 
+  // Compile every material's shaders now, with every object shown once: three.js compiles lazily on
+  // first draw, which with a software GL (SwiftShader) stalls playback for hundreds of ms when a
+  // person or the mesh first appears. The frame effect below sets the real visibility right after.
+  const gl = useThree((s) => s.gl);
+  const scene = useThree((s) => s.scene);
+  useEffect(() => {
+    for (const t of tracks) t.showAllForCompile();
+    gl.compile(scene, camera);
+  }, [gl, scene, camera, tracks]);
+
   const grid = useMemo(() => {
     const size = Math.max(10, Math.ceil(frame.extent * 3));
     const g = new THREE.GridHelper(size, size, '#3d4a5e', '#262e3b');
@@ -158,24 +173,26 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
     return g;
   }, [frame]);
 
-  // Camera presets (and re-framing on resize).
+  // Camera presets, re-framed when the view's shape changes (the fit depends on the aspect ratio).
+  const aspect = size.width / Math.max(1, size.height);
   useEffect(() => {
     const apply = (preset: CameraPreset) => {
-      const [cx, cy, cz] = frame.center;
-      const d = frame.extent * 1.6;
-      const target = new THREE.Vector3(cx, (cy + frame.floorY) / 2 + 0.4, cz);
       camera.near = 0.05;
       camera.far = 5000;
-      camera.fov = 40;
+      camera.fov = FOV;
       if (preset === 'video' && seq.intrinsics) {
-        // As the video camera: at the origin of camera space looking down -z, PHALP's vertical field of view.
+        // As the video camera: at the origin of camera space looking down -z, with the video's vertical
+        // field of view (the 3D pane crops or widens the sides when its shape differs from the video's).
         camera.fov = THREE.MathUtils.radToDeg(2 * Math.atan(seq.height / 2 / seq.intrinsics.fy));
         camera.near = 0.5;
         camera.position.set(0, 0, 0);
-        target.set(0, 0, cz);
-      } else if (preset === 'side') camera.position.set(cx + d, target.y + 0.3, cz);
-      else if (preset === 'top') camera.position.set(cx, target.y + d * 1.3, cz + 0.001);
-      else camera.position.set(cx, target.y + 0.3, cz + d);
+        // Look through the principal point: straight down -z (cx, cy are the image centre for PHALP).
+        target.set(0, 0, frame.center[2]);
+      } else {
+        const placed = presetCamera(frame, preset === 'video' ? 'front' : preset, aspect, FOV);
+        camera.position.set(...placed.position);
+        target.set(...placed.target);
+      }
       camera.updateProjectionMatrix();
       camera.lookAt(target);
       if (controls.current) {
@@ -185,12 +202,13 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
       lastFocus.current = null;
       invalidate();
     };
+    const target = new THREE.Vector3();
     let preset = store.get().preset;
     apply(preset);
     return store.subscribe(() => {
       if (store.get().preset !== preset) apply((preset = store.get().preset));
     });
-  }, [camera, frame, seq, store, invalidate]);
+  }, [camera, frame, seq, store, invalidate, aspect]);
 
   // Frame changes: fill buffers (JS work, timed) and ask for one render.
   useEffect(() => {
@@ -239,9 +257,7 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
     pushSample(stats.frameGlMs, performance.now() - t0);
     stats.renders++;
     if (stats.firstFrameAt === null) stats.firstFrameAt = performance.now();
-    const s = store.get();
-    const vf = s.playing ? videoFrame() : -1;
-    if (vf >= 0) stats.maxDriftFrames = Math.max(stats.maxDriftFrames, Math.abs(s.frame - vf));
+    stats.renderedFrame = store.get().frame;
   }, 1);
 
   useEffect(() => invalidate(), [size, invalidate]);

@@ -15,6 +15,8 @@ type FrameCallbackVideo = HTMLVideoElement & {
 export class PlayerController {
   private video: FrameCallbackVideo | null = null;
   private detach: (() => void) | null = null;
+  /** called with each frame the video presents (requestVideoFrameCallback), before the store follows it */
+  onPresented: ((frame: number) => void) | null = null;
 
   constructor(
     readonly store: PlaybackStore,
@@ -29,11 +31,6 @@ export class PlayerController {
   /** The frame the video element is at now (from its currentTime). */
   videoFrame(): number {
     return this.video ? frameAtTime(this.timestamps, this.video.currentTime) : 0;
-  }
-
-  /** The video's frame while it plays normally; -1 while seeking (for the drift figure). */
-  playingVideoFrame(): number {
-    return this.video && !this.video.seeking && !this.video.paused ? this.videoFrame() : -1;
   }
 
   attach(video: HTMLVideoElement): void {
@@ -56,6 +53,7 @@ export class PlayerController {
     };
     if (v.requestVideoFrameCallback) {
       const onFrame = (_now: number, meta: { mediaTime: number }) => {
+        if (!v.seeking) this.onPresented?.(frameAtTime(this.timestamps, meta.mediaTime));
         follow(meta.mediaTime);
         handle = v.requestVideoFrameCallback!(onFrame);
       };

@@ -11,12 +11,25 @@ export interface PlayerStats {
   firstFrameAt: number | null;
   /** JS work of the last frame change: skeleton + skinning + buffer writes */
   frameJsMs: number[];
+  /** drawing the overlay on the video (2D canvas) per frame change */
+  overlayMs: number[];
   /** GL submit (+ finish when measureGl) of rendered frames */
   frameGlMs: number[];
-  /** largest |3D frame - video frame| seen while playing */
+  /**
+   * Largest |frame the 3D view shows - frame the video presents| seen while playing, checked each time
+   * the video presents a frame (requestVideoFrameCallback): the 3D view normally shows the previous
+   * frame at that moment (1); 2 or more means it fell behind what the coach sees in the video.
+   */
   maxDriftFrames: number;
+  /** video frames presented while playing (how many drift checks there were) */
+  presentedFrames: number;
+  /** the frame the 3D view rendered last (-1 before the first render) */
+  renderedFrame: number;
   /** frames rendered by the 3D view */
   renders: number;
+  /** React renders of the timeline and of the controls (they must not follow every frame of playback) */
+  timelineRenders: number;
+  controlsRenders: number;
   /** set true (e.g. by a benchmark) to call gl.finish() after each render, so frameGlMs includes GPU work */
   measureGl: boolean;
 }
@@ -25,8 +38,8 @@ const KEEP = 600;
 
 export function createStats(): PlayerStats {
   const stats: PlayerStats = {
-    posesBytes: 0, personFrames: 0, posesFetchMs: 0, decodeMs: 0, firstFrameAt: null, frameJsMs: [], frameGlMs: [],
-    maxDriftFrames: 0, renders: 0, measureGl: false,
+    posesBytes: 0, personFrames: 0, posesFetchMs: 0, decodeMs: 0, firstFrameAt: null, frameJsMs: [], overlayMs: [], frameGlMs: [],
+    maxDriftFrames: 0, presentedFrames: 0, renderedFrame: -1, renders: 0, timelineRenders: 0, controlsRenders: 0, measureGl: false,
   };
   if (typeof window !== 'undefined') (window as unknown as { __playerStats: PlayerStats }).__playerStats = stats;
   return stats;
