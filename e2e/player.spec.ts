@@ -184,13 +184,14 @@ test.describe.serial('player with CPU results (skeletons)', () => {
     // drag on the confidence chart: the cursor follows, the last position wins (mouse coordinates are the viewport's)
     await page.getByTestId('confidence-chart').scrollIntoViewIfNeeded();
     const chart = (await page.getByTestId('confidence-chart').boundingBox())!;
-    await page.mouse.move(chart.x + chart.width * 0.2, chart.y + 10);
+    // aim at frame centres: a position on a frame boundary may round either way
+    const atFrame = (f: number) => chart.x + ((f + 0.5) / F) * chart.width;
+    await page.mouse.move(atFrame(46), chart.y + 10);
     await page.mouse.down();
-    await page.mouse.move(chart.x + chart.width * 0.3, chart.y + 10, { steps: 5 });
-    await page.mouse.move(chart.x + chart.width * 0.4, chart.y + 10, { steps: 5 });
+    await page.mouse.move(atFrame(69), chart.y + 10, { steps: 5 });
+    await page.mouse.move(atFrame(92), chart.y + 10, { steps: 5 });
     await page.mouse.up();
-    const x2 = chart.x + chart.width * 0.4;
-    await settle(page, Math.min(F - 1, Math.floor(((x2 - chart.x) / chart.width) * F)));
+    await settle(page, 92);
     expect(await page.evaluate(() => (window as unknown as PlayerWindow).__playerStats.renders)).toBeGreaterThan(renders);
   });
 

@@ -7,14 +7,16 @@ import * as THREE from 'three';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import type { PoseSequence } from '@/lib/pose/types';
 import type { TrackBodies } from '@/lib/viewer/bodies';
+import { computeNormals } from '@/lib/viewer/normals';
 import { STATE_OPACITY, trackColor } from '@/lib/viewer/colors';
 import type { CameraPreset, PlaybackStore } from '@/lib/viewer/playback';
 import { presetCamera, type SceneFrame } from '@/lib/viewer/scene';
 import { pushSample, type PlayerStats } from './stats';
 
 export const VIEWER_BACKGROUND = '#10141b';
-/** vertical field of view of the orbit presets, degrees */
-const FOV = 40;
+/** vertical field of view of the orbit presets, degrees: a longer lens than the usual 40-50 keeps people
+ * at different depths (PHALP places them tens of metres apart in depth) closer in size, as in the video */
+const FOV = 25;
 
 interface Props {
   seq: PoseSequence;
@@ -62,7 +64,7 @@ class TrackObjects {
   private readonly s = new THREE.Vector3();
   private static readonly UP = new THREE.Vector3(0, 1, 0);
 
-  constructor(readonly trackId: number, private readonly jointCount: number, private readonly bones: readonly (readonly [number, number])[], vertices: Float32Array | null, faces: Uint32Array | null) {
+  constructor(readonly trackId: number, private readonly jointCount: number, private readonly bones: readonly (readonly [number, number])[], vertices: Float32Array | null, private readonly faces: Uint32Array | null) {
     const color = new THREE.Color(trackColor(trackId));
     this.skeletonMaterial = new THREE.MeshStandardMaterial({ color, roughness: 0.5, transparent: true });
     this.jointMesh = new THREE.InstancedMesh(new THREE.SphereGeometry(0.035, 12, 8), this.skeletonMaterial, jointCount);
@@ -124,7 +126,9 @@ class TrackObjects {
         this.bodyMaterial.depthWrite = opacity === 1;
         const geometry = this.body.geometry;
         geometry.attributes.position.needsUpdate = true;
-        geometry.computeVertexNormals(); // reuses the normal buffer: no allocation
+        // lib/viewer/normals.ts: typed-array loop, several times faster than geometry.computeVertexNormals()
+        computeNormals(geometry.attributes.position.array as Float32Array, this.faces!, geometry.attributes.normal.array as Float32Array);
+        geometry.attributes.normal.needsUpdate = true;
       }
     }
   }

@@ -119,8 +119,8 @@ export type ViewPreset = 'front' | 'side' | 'top';
 /** Unit direction from the target to the camera for each preset, and the screen's up hint. */
 const PRESET_DIRECTION: Record<ViewPreset, { dir: [number, number, number]; up: [number, number, number] }> = {
   // Slightly above the people, looking a little down: the ground reads as a floor.
-  front: { dir: [0, 0.15, 1], up: [0, 1, 0] },
-  side: { dir: [1, 0.15, 0], up: [0, 1, 0] },
+  front: { dir: [0, 0.3, 1], up: [0, 1, 0] },
+  side: { dir: [1, 0.3, 0], up: [0, 1, 0] },
   // Straight down (the tiny z keeps orbit controls away from their pole).
   top: { dir: [0, 1, 0.001], up: [0, 0, -1] },
 };
