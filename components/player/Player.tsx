@@ -46,17 +46,34 @@ export function Player({ clip }: { clip: ClipDTO }) {
   const timestamps = data?.timestamps ?? fallbackTimes;
   const controller = useMemo(() => new PlayerController(store, timestamps, fps), [store, timestamps, fps]);
 
-  // Drift check: each frame the video presents while playing, against what the 3D view shows.
+  // Drift check, each time the video presents a frame while playing: by then the 3D view must show the
+  // frame the video presented BEFORE this one (it had a whole video frame to catch up). Comparing with
+  // the new frame instead would count the video's own dropped frames (a starved compositor presents
+  // every few frames) as 3D drift.
   useEffect(() => {
+    let previous = -1;
     controller.onPresented = (f) => {
-      if (!store.get().playing || stats.renderedFrame < 0) return;
-      stats.presentedFrames++;
-      stats.maxDriftFrames = Math.max(stats.maxDriftFrames, Math.abs(f - stats.renderedFrame));
+      if (!store.get().playing || stats.renderedFrame < 0) {
+        previous = -1;
+        return;
+      }
+      if (previous >= 0) {
+        stats.presentedFrames++;
+        stats.maxDriftFrames = Math.max(stats.maxDriftFrames, Math.abs(previous - stats.renderedFrame));
+        stats.maxVideoStep = Math.max(stats.maxVideoStep, f - previous);
+      }
+      previous = f;
     };
     return () => {
       controller.onPresented = null;
     };
   }, [controller, store, stats]);
+
+  // The 3D view opens looking through the video camera when the runner gives one: the bodies appear where
+  // and as big as in the video beside it, whatever their depth; the coach orbits or picks a preset from there.
+  useEffect(() => {
+    if (data?.seq.intrinsics && data.seq.frames.some((f) => f.persons.some((p) => p.camera))) store.update({ preset: 'video' });
+  }, [data, store]);
 
   const bones = useMemo(() => (data ? bonesOf(data.seq.joint_set) : []), [data]);
   const jointCount = data ? bodyJointCount(data.seq.joint_set, data.seq.joint_names) : 0;

@@ -16,11 +16,13 @@ export interface PlayerStats {
   /** GL submit (+ finish when measureGl) of rendered frames */
   frameGlMs: number[];
   /**
-   * Largest |frame the 3D view shows - frame the video presents| seen while playing, checked each time
-   * the video presents a frame (requestVideoFrameCallback): the 3D view normally shows the previous
-   * frame at that moment (1); 2 or more means it fell behind what the coach sees in the video.
+   * Largest |frame the 3D view shows - frame the video presented before the current one|, checked
+   * each time the video presents a frame while playing (requestVideoFrameCallback): 0 when the 3D view
+   * keeps up, 1 when it is one video frame late, more when it falls behind what the coach sees.
    */
   maxDriftFrames: number;
+  /** largest jump between two frames the video presented while playing (>1: the browser dropped video frames) */
+  maxVideoStep: number;
   /** video frames presented while playing (how many drift checks there were) */
   presentedFrames: number;
   /** the frame the 3D view rendered last (-1 before the first render) */
@@ -39,7 +41,7 @@ const KEEP = 600;
 export function createStats(): PlayerStats {
   const stats: PlayerStats = {
     posesBytes: 0, personFrames: 0, posesFetchMs: 0, decodeMs: 0, firstFrameAt: null, frameJsMs: [], overlayMs: [], frameGlMs: [],
-    maxDriftFrames: 0, presentedFrames: 0, renderedFrame: -1, renders: 0, timelineRenders: 0, controlsRenders: 0, measureGl: false,
+    maxDriftFrames: 0, maxVideoStep: 0, presentedFrames: 0, renderedFrame: -1, renders: 0, timelineRenders: 0, controlsRenders: 0, measureGl: false,
   };
   if (typeof window !== 'undefined') (window as unknown as { __playerStats: PlayerStats }).__playerStats = stats;
   return stats;
