@@ -13,7 +13,11 @@ export function redisUrl(): string {
  * restart instead of failing commands, so `maxRetriesPerRequest` is null (BullMQ requires it).
  */
 export function bullConnection(extra: RedisOptions = {}): Redis {
-  return new Redis(redisUrl(), { maxRetriesPerRequest: null, ...extra });
+  const conn = new Redis(redisUrl(), { maxRetriesPerRequest: null, ...extra });
+  // ioredis reconnects by itself; an outage is reported by /api/health and by the requests that fail,
+  // so a connection without a listener must not print "Unhandled error event" (e.g. while stopping)
+  conn.on('error', () => {});
+  return conn;
 }
 
 /**
