@@ -272,7 +272,7 @@ export async function requeueOrphanedClips(opts: ReconcileOptions): Promise<Reco
     }
     // the status first: once the job is added a worker may claim the clip at any moment
     if (clip.status === 'processing') {
-      await updateClipIf(clipId, ['processing'], { status: 'queued', stage: 'uploaded', progress: 0, etaSeconds: null });
+      await updateClipIf(clipId, ['processing'], queuedState());
     }
     await enqueueClip(clipId);
     log.warn('clip.requeued', { clipId, jobState: job.state, clipStatus: clip.status });
