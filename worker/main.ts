@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { getConfig } from '../lib/config';
-import { ensureClipIndexes, getClipDoc, updateClipIf } from '../lib/clips/repo';
+import { ensureClipIndexes, getClipDoc, queuedState, updateClipIf } from '../lib/clips/repo';
 import { requeueOrphanedClips } from '../lib/clips/service';
 import { closeDb, isMongoUnavailable, setMongoServerSelectionTimeout } from '../lib/db';
 import { ensureFrameIndexes } from '../lib/frames/repo';
@@ -76,7 +76,6 @@ async function main() {
 
   // Cancel requests arrive over Redis pub/sub; only the worker running the clip acts on them.
   const subscriber = bullConnection();
-  subscriber.on('error', () => {});
   await subscriber.subscribe(CANCEL_CHANNEL);
   subscriber.on('message', (_channel: string, clipId: string) => {
     const entry = running.get(clipId);
@@ -112,7 +111,7 @@ async function main() {
         jobLog.warn('job.returned', { ms: Date.now() - t0 });
         await job.moveToWait(token);
         // the page shows it waiting again, not frozen mid-stage
-        await updateClipIf(clipId, ['processing'], { status: 'queued', stage: 'uploaded', progress: 0, etaSeconds: null }).catch(() => {});
+        await updateClipIf(clipId, ['processing'], queuedState()).catch(() => {});
         throw new WaitingError();
       }
       if (err instanceof ClipGoneError && entry.reason !== 'cancel' && (await getClipDoc(clipId).catch(() => null))?.status === 'done') {
@@ -131,7 +130,8 @@ async function main() {
         await job.moveToDelayed(Date.now() + mongoRetryMs, token);
         throw new DelayedError();
       }
-      const retryable = !(err instanceof Error && 'options' in err && (err as { options?: { retryable?: boolean } }).options?.retryable === false);
+      // a runner error says whether trying again can help (a missing model cannot; a busy GPU can)
+      const retryable = !(err instanceof RunnerError) || err.options.retryable !== false;
       const final = !retryable || attempt >= maxAttempts;
       jobLog.error('job.failed', { ms: Date.now() - t0, error: err, final });
       await markFailed(clipId, err, final, attempt, maxAttempts).catch((e) => jobLog.error('job.mark-failed-error', { error: e }));
