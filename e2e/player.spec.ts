@@ -7,9 +7,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { APIRequestContext } from '@playwright/test';
 import fs from 'node:fs';
-import path from 'node:path';
 
-export const SAMPLE_VIDEO = path.resolve('../shared/samples/video/two_people_jump.mp4');
+import { SAMPLE_VIDEO, uniqueSample } from './samples';
 
 /** Uploads the sample video through the real API and waits until the worker has processed it. */
 export async function createDoneClip(request: APIRequestContext, baseURL: string): Promise<string> {
@@ -213,8 +212,13 @@ test.describe.serial('player with CPU results (skeletons)', () => {
     // the timeline and the control bar follow play/pause, not every frame (their cursor and counter move outside React)
     expect(stats.timelineRenders - before.timeline).toBeLessThanOrEqual(4);
     expect(stats.controlsRenders - before.controls).toBeLessThanOrEqual(4);
-    const f = await page.evaluate(() => (window as unknown as PlayerWindow).__player.frame());
-    await settle(page, f);
+    // once paused (and snapped to the frame on screen), the counter and the video show the same frame
+    await page.waitForFunction(() => {
+      const v = document.querySelector('[data-testid=video]') as HTMLVideoElement;
+      const counter = document.querySelector('[data-testid=frame-counter]')?.textContent?.trim();
+      return v.paused && !v.seeking && counter === String((window as unknown as PlayerWindow).__player.videoFrame());
+    }, null, { timeout: 30_000 });
+    await settle(page, await page.evaluate(() => (window as unknown as PlayerWindow).__player.frame()));
   });
 });
 
@@ -224,7 +228,7 @@ test.describe('progress while PHALP runs', () => {
     await page.goto(base);
     let loads = 0;
     page.on('load', () => loads++);
-    await page.getByTestId('upload-input').setInputFiles(SAMPLE_VIDEO);
+    await page.getByTestId('upload-input').setInputFiles(uniqueSample());
     // the new clip's row (an earlier test of this app left a done clip with the same name)
     const row = page.locator('.clip-row', { hasText: 'two_people_jump.mp4' })
       .filter({ has: page.locator('[data-testid=clip-status][data-status=queued], [data-testid=clip-status][data-status=processing]') }).first();
@@ -246,6 +250,16 @@ test.describe('progress while PHALP runs', () => {
     expect(values.length, `progress values seen: ${[...seen].join(', ')}`).toBeGreaterThanOrEqual(3);
     await expect(page.getByTestId('viewer-canvas')).toBeVisible({ timeout: 60_000 });
     expect(loads).toBe(0);
+    // the finished clip says which runner made it and shows its tracking results: the double's scene
+    // has two people, one of them held after it leaves the picture
+    await expect(page.getByText('pose by PHALP')).toBeVisible();
+    const stats = page.getByTestId('clip-stats');
+    await expect(stats.locator('tbody tr')).toHaveCount(2);
+    const clipId = page.url().split('/').pop()!;
+    const clip = await (await page.request.get(`${base}/api/clips/${clipId}`)).json();
+    expect(clip.runner).toBe('phalp');
+    expect(clip.stats.tracks.some((t: { held: number }) => t.held > 0)).toBe(true);
+    await page.screenshot({ path: testInfo.outputPath('phalp-done.png'), fullPage: true });
   });
 });
 

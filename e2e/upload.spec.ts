@@ -1,17 +1,5 @@
 import { expect, test } from '@playwright/test';
-import fs from 'node:fs';
-import path from 'node:path';
-
-const SAMPLE = path.resolve('../shared/samples/video/two_people_jump.mp4');
-
-/**
- * The sample with a unique run of trailing zero bytes (ignored by MP4 demuxers): other specs upload the
- * sample too, and identical content would re-use their results instead of being processed live.
- */
-function uniqueSample() {
-  const padding = Buffer.alloc(1 + (Date.now() % 4096));
-  return { name: 'two_people_jump.mp4', mimeType: 'video/mp4', buffer: Buffer.concat([fs.readFileSync(SAMPLE), padding]) };
-}
+import { uniqueSample } from './samples';
 
 test('a coach uploads a clip through the page and sees it processed without reloading', async ({ page }, testInfo) => {
   test.setTimeout(360_000);
