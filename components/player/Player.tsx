@@ -16,6 +16,7 @@ import { useBodyModel } from './useBodyModel';
 import { usePoseData } from './usePoseData';
 import { projectedJoints, VideoPane } from './VideoPane';
 import styles from './player.module.css';
+import { useApiUrl } from '../apiUrl';
 
 // three.js needs the browser: load the 3D view on the client only.
 const loadViewer3D = () => import('./Viewer3D');
@@ -35,6 +36,7 @@ function bonesOf(name: string) {
 /** Plays a finished clip: the source video and the 3D body side by side, frame-synced, with coverage and confidence. */
 export function Player({ clip }: { clip: ClipDTO }) {
   const stats = useMemo(() => createStats(), []);
+  const api = useApiUrl();
   // Fetch the 3D view's code (three.js) while the poses download, not after: first frame sooner.
   useEffect(() => void loadViewer3D(), []);
   const { data, error } = usePoseData(clip.id, stats);
@@ -145,7 +147,7 @@ export function Player({ clip }: { clip: ClipDTO }) {
   return (
     <section className={styles.player} aria-label="Clip player">
       <div className={styles.views}>
-        <VideoPane src={`/api/clips/${clip.id}/video`} controller={controller} store={store} seq={data?.seq ?? null} bodies={bodies}
+        <VideoPane src={api(`/api/clips/${clip.id}/video`)} controller={controller} store={store} seq={data?.seq ?? null} bodies={bodies}
           bones={bones} faces={body.faces} syncBodies={syncBodies} stats={stats} />
         <div className={styles.pane} data-testid="viewer-canvas">
           <span className={styles.paneLabel}>3D · {data?.seq.runner === 'phalp' ? 'PHALP' : data ? 'CPU pose model' : '…'}</span>

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { SmplEvaluator, unpackSmplModel } from '@/lib/smpl';
 import type { BodyForward } from '@/lib/viewer/bodies';
+import { useApiUrl } from '../apiUrl';
 
 export interface BodyModelState {
   status: 'idle' | 'loading' | 'ready' | 'missing' | 'error';
@@ -13,11 +14,12 @@ export interface BodyModelState {
 
 type Loaded = Omit<BodyModelState, 'status'> & { status: 'ready' | 'missing' | 'error' };
 
-// Fetched once per page session; across sessions the browser's HTTP cache revalidates it by ETag.
-let request: Promise<Loaded> | null = null;
+// Fetched once per page session (per URL: a share viewer's carries the link token); across sessions the
+// browser's HTTP cache revalidates it by ETag.
+const requests = new Map<string, Promise<Loaded>>();
 
-async function fetchBodyModel(): Promise<Loaded> {
-  const res = await fetch('/api/body-model');
+async function fetchBodyModel(url: string): Promise<Loaded> {
+  const res = await fetch(url);
   if (!res.ok) {
     const body = await res.json().catch(() => null);
     return { status: res.status === 404 ? 'missing' : 'error', forward: null, faces: null, reason: body?.reason ?? `HTTP ${res.status}` };
@@ -37,17 +39,22 @@ async function fetchBodyModel(): Promise<Loaded> {
 /** The SMPL body model for meshes, when the clip has SMPL parameters and the server has a model. */
 export function useBodyModel(wanted: boolean): BodyModelState {
   const [state, setState] = useState<BodyModelState>({ status: wanted ? 'loading' : 'idle', forward: null, faces: null, reason: null });
+  const url = useApiUrl()('/api/body-model');
   useEffect(() => {
     if (!wanted) return;
     let live = true;
-    request ??= fetchBodyModel().catch((err: unknown) => {
-      request = null; // let a later mount try again
-      return { status: 'error' as const, forward: null, faces: null, reason: err instanceof Error ? err.message : String(err) };
-    });
+    let request = requests.get(url);
+    if (!request) {
+      request = fetchBodyModel(url).catch((err: unknown) => {
+        requests.delete(url); // let a later mount try again
+        return { status: 'error' as const, forward: null, faces: null, reason: err instanceof Error ? err.message : String(err) };
+      });
+      requests.set(url, request);
+    }
     void request.then((s) => live && setState(s));
     return () => {
       live = false;
     };
-  }, [wanted]);
+  }, [wanted, url]);
   return state;
 }

@@ -5,6 +5,7 @@ import { decodePoseSequence } from '@/lib/pose/compact';
 import type { PoseSequence } from '@/lib/pose/types';
 import { buildTrackTable, type TrackTable } from '@/lib/viewer/tracks';
 import type { PlayerStats } from './stats';
+import { useApiUrl } from '../apiUrl';
 
 export interface PoseData {
   seq: PoseSequence;
@@ -15,11 +16,12 @@ export interface PoseData {
 /** The clip's whole pose sequence, in ONE request (GET /api/clips/:id/poses, lib/pose/compact.ts). */
 export function usePoseData(clipId: string, stats: PlayerStats): { data: PoseData | null; error: string | null } {
   const [state, setState] = useState<{ data: PoseData | null; error: string | null }>({ data: null, error: null });
+  const api = useApiUrl();
   useEffect(() => {
     const abort = new AbortController();
     (async () => {
       const t0 = performance.now();
-      const res = await fetch(`/api/clips/${clipId}/poses`, { signal: abort.signal });
+      const res = await fetch(api(`/api/clips/${clipId}/poses`), { signal: abort.signal });
       if (!res.ok) {
         const body = await res.json().catch(() => null);
         throw new Error(body?.error ?? `poses request failed (${res.status})`);
@@ -38,6 +40,6 @@ export function usePoseData(clipId: string, stats: PlayerStats): { data: PoseDat
       if (!abort.signal.aborted) setState({ data: null, error: e instanceof Error ? e.message : String(e) });
     });
     return () => abort.abort();
-  }, [clipId, stats]);
+  }, [clipId, stats, api]);
   return state;
 }
