@@ -1,0 +1,119 @@
+/**
+ * Geometry of the angle arcs drawn on a paused frame (3D view and video overlay): pure functions over
+ * 2D or 3D points (plain arrays), no three.js, no DOM.
+ *
+ * An angle of lib/pose/angles.ts is measured at a vertex b between the segments b→a and b→c. Two
+ * kinds of value exist there:
+ * - interior angles, ∠(a, b, c) (e.g. shoulder elevation = ∠(hip, shoulder, elbow));
+ * - flexions, 180 − ∠(a, b, c) (0 = straight limb): the angle between the CONTINUATION of a→b past
+ *   the vertex and b→c, which is where a coach draws a knee or elbow bend.
+ * arcModeFor() decides which one a value is from the 3D points themselves (the one the value matches),
+ * so a new angle added to the table gets the right arc without a list of names here.
+ */
+
+export type Vec = readonly number[];
+export type ArcMode = 'interior' | 'supplement';
+
+export interface Arc {
+  /** (segments + 1) points along the arc, each `dim` numbers, from the first ray to the second */
+  points: Float32Array;
+  /** where the value's label goes: on the arc's bisector, a little outside the arc */
+  label: number[];
+  /** the swept angle, degrees (equals the displayed value for the mode it was built with) */
+  sweepDeg: number;
+  dim: number;
+}
+
+const sub = (p: Vec, q: Vec) => p.map((v, i) => v - q[i]);
+const dot = (p: Vec, q: Vec) => p.reduce((s, v, i) => s + v * q[i], 0);
+const norm = (p: Vec) => Math.sqrt(dot(p, p));
+const finite = (p: Vec) => p.every(Number.isFinite);
+
+/** Point j of a flat buffer of `dim`-vectors (e.g. J*3 joints). */
+export function pointOf(buf: ArrayLike<number>, j: number, dim: number): number[] {
+  const out = new Array<number>(dim);
+  for (let k = 0; k < dim; k++) out[k] = buf[dim * j + k];
+  return out;
+}
+
+/** ∠(a, b, c) in degrees, 0..180; NaN when a segment has no length or a point is not finite. */
+export function interiorAngle(a: Vec, b: Vec, c: Vec): number {
+  const u = sub(a, b), v = sub(c, b);
+  const nu = norm(u), nv = norm(v);
+  if (!(nu > 1e-12 && nv > 1e-12)) return NaN;
+  return (Math.acos(Math.max(-1, Math.min(1, dot(u, v) / (nu * nv)))) * 180) / Math.PI;
+}
+
+/**
+ * Which arc shows `valueDeg` for these points: the interior angle, or its supplement (flexion).
+ * Ties (90°) go to the interior arc.
+ */
+export function arcModeFor(a: Vec, b: Vec, c: Vec, valueDeg: number): ArcMode {
+  const inner = interiorAngle(a, b, c);
+  if (!Number.isFinite(inner)) return 'interior';
+  return Math.abs(valueDeg - (180 - inner)) < Math.abs(valueDeg - inner) ? 'supplement' : 'interior';
+}
+
+/** A radius that fits the limb: `fraction` of the shorter of the two segments at the vertex. */
+export function arcRadius(a: Vec, b: Vec, c: Vec, fraction = 0.35): number {
+  return fraction * Math.min(norm(sub(a, b)), norm(sub(c, b)));
+}
+
+/** A unit vector perpendicular to unit vector u (2D: turned 90°; 3D: crossed with the least aligned axis). */
+function perpendicular(u: Vec): number[] {
+  if (u.length === 2) return [-u[1], u[0]];
+  const ax = Math.abs(u[0]), ay = Math.abs(u[1]), az = Math.abs(u[2]);
+  const e = ax <= ay && ax <= az ? [1, 0, 0] : ay <= az ? [0, 1, 0] : [0, 0, 1];
+  const w = [u[1] * e[2] - u[2] * e[1], u[2] * e[0] - u[0] * e[2], u[0] * e[1] - u[1] * e[0]];
+  const n = norm(w);
+  return w.map((x) => x / n);
+}
+
+/**
+ * The arc at vertex b, of radius `radius`, from the first ray to the second in the plane they span:
+ * - 'interior': from b→a to b→c;
+ * - 'supplement': from the continuation of a→b past b to b→c.
+ * Null when a point is not finite or a segment has no length.
+ */
+export function angleArc(a: Vec, b: Vec, c: Vec, mode: ArcMode, radius: number, segments = 24, labelAt = 1.45): Arc | null {
+  const dim = b.length;
+  if (a.length !== dim || c.length !== dim || (dim !== 2 && dim !== 3)) throw new Error(`angleArc: points must all be 2D or 3D (got ${a.length}, ${b.length}, ${c.length})`);
+  if (!finite(a) || !finite(b) || !finite(c) || !(radius > 0) || !Number.isFinite(radius)) return null;
+  const first = mode === 'interior' ? sub(a, b) : sub(b, a);
+  const second = sub(c, b);
+  const n1 = norm(first), n2 = norm(second);
+  if (!(n1 > 1e-12 && n2 > 1e-12)) return null;
+  const u = first.map((x) => x / n1);
+  const v = second.map((x) => x / n2);
+  const cos = Math.max(-1, Math.min(1, dot(u, v)));
+  const theta = Math.acos(cos);
+  // w: unit vector in the plane, perpendicular to u, on v's side
+  let w = v.map((x, i) => x - cos * u[i]);
+  const nw = norm(w);
+  w = nw > 1e-9 ? w.map((x) => x / nw) : perpendicular(u);
+  const at = (t: number, r: number) => {
+    const ca = Math.cos(t * theta), sa = Math.sin(t * theta);
+    return b.map((x, i) => x + r * (ca * u[i] + sa * w[i]));
+  };
+  const points = new Float32Array((segments + 1) * dim);
+  for (let s = 0; s <= segments; s++) points.set(at(s / segments, radius), s * dim);
+  return { points, label: at(0.5, radius * labelAt), sweepDeg: (theta * 180) / Math.PI, dim };
+}
+
+/** The filled sector of an arc as a triangle list (vertex, arc point i, arc point i+1), for a mesh. */
+export function sectorTriangles(arc: Arc, vertex: Vec): Float32Array {
+  const { dim, points } = arc;
+  const n = points.length / dim - 1;
+  const out = new Float32Array(n * 3 * dim);
+  for (let i = 0; i < n; i++) {
+    out.set(vertex, 3 * dim * i);
+    out.set(points.subarray(i * dim, (i + 1) * dim), 3 * dim * i + dim);
+    out.set(points.subarray((i + 1) * dim, (i + 2) * dim), 3 * dim * i + 2 * dim);
+  }
+  return out;
+}
+
+/** Label text of an angle value: whole degrees. */
+export function formatAngle(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '–' : `${Math.round(value)}°`;
+}
