@@ -38,7 +38,7 @@ export class TrackBodies {
   frame = -1;
 
   constructor(
-    private readonly seq: PoseSequence,
+    private seq: PoseSequence,
     private readonly table: TrackTable,
     private readonly boneList: readonly (readonly [number, number])[],
     private readonly forward: BodyForward | null,
@@ -52,6 +52,20 @@ export class TrackBodies {
         vertices: withMesh ? new Float32Array(forward!.vertexCount * 3) : null, hasMesh: false,
       });
     }
+  }
+
+  /**
+   * Draws from another sequence of the SAME layout from now on (same frames, same persons in the same
+   * order, as lib/pose/smooth.ts returns): the raw/smoothed switch, without rebuilding the buffers.
+   * The next setFrame() fills them from it.
+   */
+  useSequence(seq: PoseSequence): void {
+    if (seq === this.seq) return;
+    if (seq.frames.length !== this.seq.frames.length || seq.joint_names.length !== this.seq.joint_names.length) {
+      throw new Error('TrackBodies.useSequence: the sequence does not have the layout of the one the bodies were built for');
+    }
+    this.seq = seq;
+    this.frame = -1;
   }
 
   get meshAvailable(): boolean {

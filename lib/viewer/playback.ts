@@ -19,7 +19,16 @@ export interface PlaybackState {
   showSkeleton: boolean;
   showOverlay: boolean;
   preset: CameraPreset;
+  /** show the smoothed sequence (lib/pose/smooth.ts) instead of the runner's raw one */
+  smoothed: boolean;
+  /** angles picked in the Angles panel (lib/pose/angles.ts names): charted, and drawn as arcs when paused */
+  angles: readonly string[];
+  /** athletes picked in the Angles panel; null = every track */
+  angleTracks: readonly number[] | null;
 }
+
+/** The angles a coach sees first: the knees, the joints of a jump or a sprint stride. */
+export const DEFAULT_ANGLES: readonly string[] = ['left_knee_flexion', 'right_knee_flexion'];
 
 export const SPEEDS = [0.1, 0.25, 0.5, 1, 1.5, 2] as const;
 export const MIN_SPEED = 0.1;
@@ -37,7 +46,8 @@ export class PlaybackStore {
   constructor(readonly frameCount: number, initial: Partial<PlaybackState> = {}) {
     this.state = {
       frame: 0, playing: false, speed: 1, loopIn: null, loopOut: null, hiddenTracks: new Set(), focusTrack: null,
-      showMesh: true, showSkeleton: true, showOverlay: true, preset: 'front', ...initial,
+      showMesh: true, showSkeleton: true, showOverlay: true, preset: 'front',
+      smoothed: true, angles: DEFAULT_ANGLES, angleTracks: null, ...initial,
     };
   }
 
@@ -70,6 +80,18 @@ export class PlaybackStore {
     let loopOut = which === 'out' ? frame : this.state.loopOut;
     if (loopIn !== null && loopOut !== null && loopIn > loopOut) [loopIn, loopOut] = [loopOut, loopIn];
     this.update({ loopIn, loopOut });
+  }
+
+  /** Picks or unpicks an angle for the Angles panel (and the arcs). */
+  toggleAngle(name: string): void {
+    const { angles } = this.state;
+    this.update({ angles: angles.includes(name) ? angles.filter((a) => a !== name) : [...angles, name] });
+  }
+
+  /** Picks or unpicks an athlete for the Angles panel; `all` is every track of the clip (angleTracks null = all). */
+  toggleAngleTrack(trackId: number, all: readonly number[]): void {
+    const picked = this.state.angleTracks ?? all;
+    this.update({ angleTracks: picked.includes(trackId) ? picked.filter((t) => t !== trackId) : [...picked, trackId].sort((a, b) => a - b) });
   }
 
   /** The playback range: the loop when both marks are set, else the whole clip. */

@@ -61,4 +61,24 @@ describe('TrackBodies', () => {
     expect([...bodies.tracks.values()].every((b) => b.person === null && !b.hasMesh)).toBe(true);
     expect([...bodies.tracks.values()].map((b) => b.vertices)).toEqual(buffers); // same buffers, no reallocation
   });
+
+  it('switches to a sequence of the same layout (raw/smoothed) without new buffers, and refuses another layout', () => {
+    const bodies = new TrackBodies(seq, table, PHALP45.bones, null);
+    bodies.setFrame(20);
+    const t1 = bodies.tracks.get(1)!;
+    const before = Array.from(t1.joints);
+    const buffer = t1.joints;
+    // the same frames with every 3D joint moved 0.1 m along x (as a smoother would move them a little)
+    const moved = { ...seq, frames: seq.frames.map((f) => ({ ...f, persons: f.persons.map((p) => {
+      const k = Float32Array.from(p.keypoints_3d);
+      for (let j = 0; j < k.length; j += 3) k[j] += 0.1;
+      return { ...p, keypoints_3d: k };
+    }) })) };
+    bodies.useSequence(moved);
+    bodies.setFrame(20);
+    expect(t1.joints).toBe(buffer);
+    expect(t1.joints[0] - before[0]).toBeCloseTo(0.1, 5);
+    expect(t1.person).toBe(moved.frames[20].persons.find((p) => p.track_id === 1));
+    expect(() => bodies.useSequence({ ...seq, frames: seq.frames.slice(1) })).toThrow(/layout/);
+  });
 });

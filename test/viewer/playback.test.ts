@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlaybackStore, clampSpeed, keyAction, stepSpeed } from '../../lib/viewer/playback';
+import { DEFAULT_ANGLES, PlaybackStore, clampSpeed, keyAction, stepSpeed } from '../../lib/viewer/playback';
 
 describe('playback state', () => {
   it('clamps frames and speed, notifies only on change', () => {
@@ -30,6 +30,21 @@ describe('playback state', () => {
     expect(store.get().focusTrack).toBeNull();
     store.toggleTrack(2);
     expect(store.get().hiddenTracks.has(2)).toBe(false);
+  });
+
+  it('shows smoothed poses and the knee angles first; picks angles and athletes', () => {
+    const store = new PlaybackStore(10);
+    expect(store.get().smoothed).toBe(true);
+    expect(store.get().angles).toEqual(DEFAULT_ANGLES);
+    expect(store.get().angleTracks).toBeNull();
+    store.toggleAngle('left_knee_flexion');
+    store.toggleAngle('trunk_lean');
+    expect(store.get().angles).toEqual(['right_knee_flexion', 'trunk_lean']);
+    // athletes: null means all; unpicking one leaves the others, picking keeps id order
+    store.toggleAngleTrack(2, [1, 2, 3]);
+    expect(store.get().angleTracks).toEqual([1, 3]);
+    store.toggleAngleTrack(2, [1, 2, 3]);
+    expect(store.get().angleTracks).toEqual([1, 2, 3]);
   });
 
   it('maps coach keys', () => {
