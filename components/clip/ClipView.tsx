@@ -5,6 +5,8 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import type { ClipDTO } from '@/lib/clips/types';
 import { Player } from '../player/Player';
+import { useApiUrl, useShareToken } from '../apiUrl';
+import { SharePanel } from '../share/SharePanel';
 import { formatBytes, formatDuration, formatEta, STAGE_LABEL } from '../format';
 import { ClipStats } from './ClipStats';
 import { StatusBadge } from './StatusBadge';
@@ -14,8 +16,12 @@ const STAGES = ['probing', 'extracting', 'transcoding', 'tracking', 'ingesting']
 /**
  * One clip: live progress while it is queued or processing (Server-Sent Events), the reason and a
  * retry button when it failed, and the player once it is done — all without a reload.
+ * In share mode (a /s/TOKEN viewer, components/apiUrl.ts) it is the player only: no library link, no
+ * cancel/retry/delete, no share panel; every API URL carries the link's token.
  */
 export function ClipView({ clipId }: { clipId: string }) {
+  const api = useApiUrl();
+  const shared = useShareToken() !== null;
   const [clip, setClip] = useState<ClipDTO | null>(null);
   const [missing, setMissing] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
@@ -26,15 +32,15 @@ export function ClipView({ clipId }: { clipId: string }) {
     let closed = false;
     let events: EventSource | null = null;
     const connect = () => {
-      events = new EventSource(`/api/clips/${clipId}/events`);
+      events = new EventSource(api(`/api/clips/${clipId}/events`));
       events.addEventListener('clip', (e) => setClip(JSON.parse((e as MessageEvent).data)));
       events.addEventListener('deleted', () => setMissing(true));
       events.onerror = () => {
         // the server closes the stream once the clip is final; a 404 means there is no such clip
         events?.close();
         if (closed) return;
-        fetch(`/api/clips/${clipId}`).then(async (r) => {
-          if (r.status === 404) return setMissing(true);
+        fetch(api(`/api/clips/${clipId}`)).then(async (r) => {
+          if (r.status === 404 || r.status === 401) return setMissing(true);
           if (r.ok) {
             const c: ClipDTO = await r.json();
             setClip(c);
@@ -48,7 +54,7 @@ export function ClipView({ clipId }: { clipId: string }) {
       closed = true;
       events?.close();
     };
-  }, [clipId]);
+  }, [clipId, api]);
 
   const act = async (what: 'retry' | 'cancel' | 'delete') => {
     if (what === 'delete' && !confirm('Delete this clip and its results?')) return;
@@ -64,6 +70,13 @@ export function ClipView({ clipId }: { clipId: string }) {
     if (what === 'retry') router.refresh();
   };
 
+  if (missing && shared)
+    return (
+      <div className="clip-page" data-testid="share-gone">
+        <h1>This link no longer works</h1>
+        <p>The clip was removed, or its owner revoked the link. Ask the coach who sent it for a new one.</p>
+      </div>
+    );
   if (missing)
     return (
       <div className="clip-page">
@@ -79,10 +92,12 @@ export function ClipView({ clipId }: { clipId: string }) {
     <div className="clip-page">
       <div className="clip-header">
         <div>
-          <Link href="/" className="muted">
-            ← Library
-          </Link>
-          <h1 title={clip.filename}>{clip.filename}</h1>
+          {!shared && (
+            <Link href="/" className="muted">
+              ← Library
+            </Link>
+          )}
+          <h1 title={clip.filename}>{clip.filename ?? 'Shared clip'}</h1>
           <div className="meta">
             <StatusBadge clip={clip} />
             <span>{clip.width && clip.height ? `${clip.width}×${clip.height}` : ''}</span>
@@ -96,6 +111,7 @@ export function ClipView({ clipId }: { clipId: string }) {
           </div>
           {clip.runnerNote && <div className="note">{clip.runnerNote}</div>}
         </div>
+        {!shared && (
         <div className="actions">
           {active && (
             <button onClick={() => act('cancel')} disabled={!!busy}>
@@ -111,6 +127,7 @@ export function ClipView({ clipId }: { clipId: string }) {
             Delete
           </button>
         </div>
+        )}
       </div>
       {actionError && <div className="error">{actionError}</div>}
 
@@ -119,7 +136,7 @@ export function ClipView({ clipId }: { clipId: string }) {
         <div className="failure" role="alert">
           <h2>Processing failed</h2>
           <p>{clip.error}</p>
-          {clip.logTail.length > 0 && (
+          {clip.logTail?.length > 0 && (
             <details open>
               <summary>Last lines of the output</summary>
               <pre className="log">{clip.logTail.join('\n')}</pre>
@@ -131,9 +148,10 @@ export function ClipView({ clipId }: { clipId: string }) {
         <>
           <Player clip={clip} />
           <ClipStats clip={clip} />
+          {!shared && <SharePanel clipId={clip.id} />}
         </>
       ) : (
-        <video className="preview-video" data-testid="video" src={`/api/clips/${clip.id}/video`} controls playsInline preload="metadata" />
+        <video className="preview-video" data-testid="video" src={api(`/api/clips/${clip.id}/video`)} controls playsInline preload="metadata" />
       )}
     </div>
   );
@@ -157,7 +175,7 @@ function JobProgress({ clip }: { clip: ClipDTO }) {
           </li>
         ))}
       </ol>
-      {clip.logTail.length > 0 && <pre className="log">{clip.logTail.slice(-8).join('\n')}</pre>}
+      {clip.logTail?.length > 0 && <pre className="log">{clip.logTail.slice(-8).join('\n')}</pre>}
     </section>
   );
 }
