@@ -11,13 +11,18 @@ import path from 'node:path';
  *   SMPL_MODEL_PATH at a generated stand-in body model, for the runner progress and mesh paths.
  * The web app must be built first (`npm test` does it; start.ts rebuilds only when stale).
  */
-const runId = process.env.E2E_RUN_ID ?? `${Date.now()}`;
+// set once in the main process: workers load this file again and must find the same run (and auth state)
+const runId = (process.env.E2E_RUN_ID ??= `${Date.now()}`);
 const tmp = path.join(os.tmpdir(), `mc-e2e-${runId}`);
 export const CPU_PORT = Number(process.env.E2E_CPU_PORT ?? 3123);
 export const PHALP_PORT = Number(process.env.E2E_PHALP_PORT ?? 3124);
 process.env.E2E_CPU_URL = `http://127.0.0.1:${CPU_PORT}`;
-process.env.E2E_PHALP_URL = `http://127.0.0.1:${PHALP_PORT}`;
+// `localhost`, not 127.0.0.1: cookies ignore ports, so two apps on one host name would share one cookie jar
+process.env.E2E_PHALP_URL = `http://localhost:${PHALP_PORT}`;
 process.env.E2E_TMP = tmp;
+/** Both apps' admin sessions, written by e2e/global-setup.ts; every context starts signed in (e2e/auth.ts). */
+export const AUTH_STATE = path.join(tmp, 'auth-state.json');
+process.env.E2E_AUTH_STATE = AUTH_STATE;
 
 const chromiumArgs = [
   '--use-angle=swiftshader',
@@ -33,6 +38,7 @@ const chromiumArgs = [
 
 export default defineConfig({
   testDir: 'e2e',
+  globalSetup: './e2e/global-setup.ts',
   outputDir: 'test-results',
   timeout: 180_000,
   expect: { timeout: 30_000 },
@@ -42,6 +48,7 @@ export default defineConfig({
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
   use: {
     baseURL: process.env.E2E_CPU_URL,
+    storageState: AUTH_STATE,
     browserName: 'chromium',
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
     viewport: { width: 1440, height: 900 },

@@ -4,16 +4,18 @@
  * generated stand-in body model: meshes, held/missing frames, camera projection).
  * Clips are created through the real upload API and processed by the real worker.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
 import type { APIRequestContext } from '@playwright/test';
 import fs from 'node:fs';
 
+import { expect, sameOrigin, test } from './auth';
 import { SAMPLE_VIDEO, uniqueSample } from './samples';
 
 /** Uploads the sample video through the real API and waits until the worker has processed it. */
 export async function createDoneClip(request: APIRequestContext, baseURL: string): Promise<string> {
   const res = await request.post(`${baseURL}/api/clips`, {
     multipart: { file: { name: 'two_people_jump.mp4', mimeType: 'video/mp4', buffer: fs.readFileSync(SAMPLE_VIDEO) } },
+    headers: sameOrigin(baseURL),
     timeout: 120_000,
   });
   expect(res.status(), await res.text()).toBe(201);

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './auth';
 import { uniqueSample } from './samples';
 
 test('a coach uploads a clip through the page and sees it processed without reloading', async ({ page }, testInfo) => {
