@@ -5,7 +5,8 @@
  * two-person PHALP-like sequence (test data generator), and the JS work of a frame change
  * (skeleton + SMPL skinning for two people, lib/viewer/bodies.ts) with a generated stand-in body model.
  *
- * In Chromium, against a RUNNING app (set BENCH_APP_URL, e.g. http://127.0.0.1:3000; optional
+ * In Chromium, against a RUNNING app (set BENCH_APP_URL, e.g. http://127.0.0.1:3000, signed in as in
+ * bench/app-session.ts; optional
  * BENCH_CLIP_ID, default: the newest done clip, preferring one with SMPL): first 3D frame after
  * navigation, payload bytes, per-frame JS work and GL time (gl.finish()) from window.__playerStats
  * while stepping frames (paused: exact meshes) and while playing (fast meshes), the video overlay's
@@ -23,6 +24,7 @@ import { loadSmplModel } from '../lib/smpl/load';
 import { TrackBodies } from '../lib/viewer/bodies';
 import { buildTrackTable } from '../lib/viewer/tracks';
 import { syntheticSequence } from '../test/frames/synthetic-sequence';
+import { benchSession, sessionCookies } from './app-session';
 
 const line = (s: string) => process.stdout.write(`${s}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -72,7 +74,8 @@ async function nodeFigures() {
 }
 
 async function browserFigures(appUrl: string) {
-  const list = (await (await fetch(`${appUrl}/api/clips`)).json()) as { clips: { id: string; status: string; hasSmpl: boolean; frameCount: number | null; fps: number | null }[] };
+  const session = await benchSession(appUrl);
+  const list = (await (await fetch(`${appUrl}/api/clips`, { headers: session.headers })).json()) as { clips: { id: string; status: string; hasSmpl: boolean; frameCount: number | null; fps: number | null }[] };
   const done = list.clips.filter((c) => c.status === 'done');
   const clip = done.find((c) => c.id === process.env.BENCH_CLIP_ID) ?? done.find((c) => c.hasSmpl) ?? done[0];
   if (!clip) {
@@ -81,7 +84,9 @@ async function browserFigures(appUrl: string) {
   }
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-sandbox', '--autoplay-policy=no-user-gesture-required'] });
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await context.addCookies(sessionCookies(appUrl, session));
+    const page = await context.newPage();
     const firstFrames: number[] = [];
     for (let i = 0; i < 3; i++) {
       await page.goto(`${appUrl}/clips/${clip.id}`);

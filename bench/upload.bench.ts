@@ -3,13 +3,15 @@
  * Next.js server: POST /api/clips with a streamed multipart body (the sample video followed by 1 GiB of
  * filler, which ffprobe ignores, so the upload is accepted as a clip).
  *
- * Needs a running app: BENCH_APP_URL (e.g. http://127.0.0.1:3000). `npm run bench` starts one.
+ * Needs a running app: BENCH_APP_URL (e.g. http://127.0.0.1:3000). `npm run bench` starts one. Signs in
+ * (or signs up on a fresh app) as in bench/app-session.ts.
  * Peak memory is the high-water mark (VmHWM) of the web server's processes, read from /proc, compared
  * with their resident size before the upload.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { benchSession } from './app-session';
 
 const line = (s: string) => process.stdout.write(`${s}\n`);
 const SAMPLE = path.resolve('../shared/samples/video/two_people_jump.mp4');
@@ -49,6 +51,7 @@ async function main() {
     line('upload bench: skipped (set BENCH_APP_URL to a running app; `npm run bench` starts one)');
     return;
   }
+  const session = await benchSession(base);
   const port = new URL(base).port || '80';
   const pids = serverPids(port);
   if (!pids.length) throw new Error(`no process listens on port ${port}`);
@@ -87,7 +90,7 @@ async function main() {
   const res = await fetch(`${base}/api/clips`, {
     method: 'POST',
     body,
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(total) },
+    headers: { ...session.headers, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(total) },
     // @ts-expect-error Node's fetch needs this for a streamed request body
     duplex: 'half',
   });
@@ -102,7 +105,7 @@ async function main() {
   else {
     // remove the bench clip again
     const { id } = JSON.parse(answer);
-    await fetch(`${base}/api/clips/${id}`, { method: 'DELETE' });
+    await fetch(`${base}/api/clips/${id}`, { method: 'DELETE', headers: session.headers });
   }
 }
 
