@@ -35,7 +35,7 @@ function buildIsStale(): boolean {
   const built = fs.statSync(buildId).mtimeMs;
   const sources = Math.max(
     ...['app', 'components', 'lib', 'public'].map((d) => newestMtime(path.join(root, d))),
-    ...['next.config.mjs', 'package.json', 'tsconfig.json'].map((f) => (fs.existsSync(path.join(root, f)) ? fs.statSync(path.join(root, f)).mtimeMs : 0)),
+    ...['next.config.mjs', 'proxy.ts', 'package.json', 'tsconfig.json'].map((f) => (fs.existsSync(path.join(root, f)) ? fs.statSync(path.join(root, f)).mtimeMs : 0)),
   );
   return sources > built;
 }

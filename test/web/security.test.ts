@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { apiUrl } from '@/components/apiUrl';
 import { safeNext } from '@/components/account/safeNext';
-import nextConfig from '@/next.config.mjs';
+import type { NextConfig } from 'next';
 import { contentSecurityPolicy } from '@/proxy';
+
+// a plain .mjs without types: imported through a non-literal path, typed here
+const configPath: string = '@/next.config.mjs';
+const nextConfig = ((await import(configPath)) as { default: NextConfig }).default;
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
