@@ -4,6 +4,7 @@ import { useRef } from 'react';
 import { formatTime } from '@/lib/viewer/frameTime';
 import { SPEEDS, type CameraPreset, type PlaybackStore } from '@/lib/viewer/playback';
 import type { PlayerController } from './controller';
+import { SmoothToggle } from './SmoothToggle';
 import type { PlayerStats } from './stats';
 import { useFrameEffect, usePlayback } from './usePlayback';
 import styles from './player.module.css';
@@ -15,11 +16,13 @@ interface Props {
   frameCount: number;
   meshAvailable: boolean;
   hasVideoCamera: boolean;
+  /** the smoothed sequence is ready (the Raw/Smoothed switch works) */
+  smoothAvailable?: boolean;
   playerStats?: PlayerStats;
 }
 
 /** Transport (Kinovea/Dartfish keys), speed, loop marks, frame/time readout, view toggles. */
-export function Controls({ store, controller, timestamps, frameCount, meshAvailable, hasVideoCamera, playerStats }: Props) {
+export function Controls({ store, controller, timestamps, frameCount, meshAvailable, hasVideoCamera, smoothAvailable = false, playerStats }: Props) {
   // Everything but the frame: the bar re-renders on a click, not on every frame of playback.
   const s = {
     playing: usePlayback(store, (x) => x.playing),
@@ -68,6 +71,7 @@ export function Controls({ store, controller, timestamps, frameCount, meshAvaila
         <button className={`${styles.chip} ${s.showSkeleton ? styles.on : ''}`} aria-pressed={s.showSkeleton} onClick={() => toggle('showSkeleton')}>Skeleton</button>
         <button className={`${styles.chip} ${s.showOverlay ? styles.on : ''}`} aria-pressed={s.showOverlay} onClick={() => toggle('showOverlay')} data-testid="overlay-toggle">Overlay</button>
       </div>
+      <SmoothToggle store={store} available={smoothAvailable} />
       <div className={styles.group} role="group" aria-label="3D camera">
         <span className={styles.label}>View</span>
         {presets.map(([p, label]) => (

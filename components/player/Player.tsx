@@ -7,12 +7,15 @@ import { jointSet } from '@/lib/pose/joints';
 import { TrackBodies } from '@/lib/viewer/bodies';
 import { keyAction, PlaybackStore } from '@/lib/viewer/playback';
 import { bodyJointCount, sceneFrame } from '@/lib/viewer/scene';
+import { AnglesPanel } from './AnglesPanel';
 import { Controls } from './Controls';
 import { PlayerController } from './controller';
 import { createStats } from './stats';
 import { Timeline } from './Timeline';
 import { TrackList } from './TrackList';
 import { useBodyModel } from './useBodyModel';
+import { usePlayback } from './usePlayback';
+import { useAngleSeries, usePoseAnalysis } from './usePoseAnalysis';
 import { usePoseData } from './usePoseData';
 import { projectedJoints, VideoPane } from './VideoPane';
 import styles from './player.module.css';
@@ -47,6 +50,12 @@ export function Player({ clip }: { clip: ClipDTO }) {
   const fallbackTimes = useMemo(() => Float64Array.from({ length: frameCount }, (_, i) => i / fps), [frameCount, fps]);
   const timestamps = data?.timestamps ?? fallbackTimes;
   const controller = useMemo(() => new PlayerController(store, timestamps, fps), [store, timestamps, fps]);
+  // Smoothed by default, computed here from the raw poses; the switch flips which sequence every view draws.
+  const analysis = usePoseAnalysis(data?.seq ?? null, stats);
+  const smoothedSeq = analysis.smoothed;
+  const showSmoothed = usePlayback(store, (s) => s.smoothed) && smoothedSeq !== null;
+  const shownSeq = data ? (showSmoothed ? smoothedSeq : data.seq) : null;
+  const angleSeries = useAngleSeries(shownSeq, data?.table ?? null, stats);
 
   // Drift check, each time the video presents a frame while playing: by then the 3D view must show the
   // frame the video presented BEFORE this one (it had a whole video frame to catch up). Comparing with
@@ -89,12 +98,13 @@ export function Player({ clip }: { clip: ClipDTO }) {
       if (!bodies) return;
       const s = store.get();
       // While playing, meshes skip SMPL's pose corrective shapes (frame budget); paused frames are exact.
-      const k = `${s.frame}|${s.showMesh}|${s.playing}|${[...s.hiddenTracks].join(',')}`;
+      const k = `${s.frame}|${s.showMesh}|${s.playing}|${s.smoothed}|${[...s.hiddenTracks].join(',')}`;
       if (k === key) return;
       key = k;
+      if (data) bodies.useSequence(s.smoothed && smoothedSeq ? smoothedSeq : data.seq);
       bodies.setFrame(s.frame, (id) => s.showMesh && !s.hiddenTracks.has(id), !s.playing);
     };
-  }, [bodies, store]);
+  }, [bodies, store, data, smoothedSeq]);
 
   const onKey = useCallback((e: KeyboardEvent) => {
     const target = e.target as HTMLElement | null;
@@ -129,12 +139,18 @@ export function Player({ clip }: { clip: ClipDTO }) {
         syncBodies();
         return Object.fromEntries([...projectedJoints(data.seq, bodies)].map(([id, uv]) => [id, Array.from(uv)]));
       },
-      /** the stored keypoints_2d per track at the current frame */
-      storedJoints2d: () =>
-        Object.fromEntries((data?.seq.frames[store.get().frame]?.persons ?? []).map((p) => [p.track_id, Array.from(p.keypoints_2d)])),
+      /** the keypoints_2d per track at the current frame, of the sequence shown (raw as stored, or smoothed) */
+      storedJoints2d: () => {
+        const seq = store.get().smoothed && smoothedSeq ? smoothedSeq : data?.seq;
+        return Object.fromEntries((seq?.frames[store.get().frame]?.persons ?? []).map((p) => [p.track_id, Array.from(p.keypoints_2d)]));
+      },
+      /** which sequence the views draw */
+      shown: () => (store.get().smoothed && smoothedSeq ? 'smoothed' : 'raw'),
+      /** coherence breaks found in the raw sequence */
+      breaks: () => analysis.breaks,
       jointCount,
     };
-  }, [store, controller, timestamps, data, bodies, syncBodies, jointCount]);
+  }, [store, controller, timestamps, data, bodies, syncBodies, jointCount, smoothedSeq, analysis]);
 
   const note = error
     ? `Poses unavailable: ${error}`
@@ -142,7 +158,9 @@ export function Player({ clip }: { clip: ClipDTO }) {
       ? `No body model on the server (${body.reason}); showing skeletons.`
       : body.status === 'error'
         ? `Body model could not be loaded (${body.reason}); showing skeletons.`
-        : null;
+        : analysis.error
+          ? `Smoothing failed (${analysis.error}); showing the raw poses.`
+          : null;
 
   return (
     <section className={styles.player} aria-label="Clip player">
@@ -163,10 +181,12 @@ export function Player({ clip }: { clip: ClipDTO }) {
         </div>
       </div>
       <Controls store={store} controller={controller} timestamps={timestamps} frameCount={frameCount}
-        meshAvailable={bodies?.meshAvailable ?? false} hasVideoCamera={data?.seq.intrinsics != null} playerStats={stats} />
+        meshAvailable={bodies?.meshAvailable ?? false} hasVideoCamera={data?.seq.intrinsics != null} smoothAvailable={smoothedSeq !== null} playerStats={stats} />
       {data && (
         <>
-          <Timeline table={data.table} timestamps={timestamps} stats={clip.stats?.tracks ?? []} store={store} onSeek={(f) => controller.seekFrame(f)} playerStats={stats} />
+          <Timeline table={data.table} timestamps={timestamps} stats={clip.stats?.tracks ?? []} store={store} onSeek={(f) => controller.seekFrame(f)}
+            breaks={analysis.breaks} playerStats={stats} />
+          {angleSeries && <AnglesPanel store={store} table={data.table} series={angleSeries} onSeek={(f) => controller.seekFrame(f)} playerStats={stats} />}
           <TrackList table={data.table} stats={clip.stats?.tracks ?? []} store={store} />
         </>
       )}

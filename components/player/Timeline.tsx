@@ -1,6 +1,7 @@
 'use client';
 
-import { useCallback, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { useMemo, useRef, useState } from 'react';
+import type { CoherenceBreak } from '@/lib/pose/coherence';
 import type { TrackStats } from '@/lib/pose/types';
 import { COVERAGE_COLORS, trackColor } from '@/lib/viewer/colors';
 import { formatTime } from '@/lib/viewer/frameTime';
@@ -8,6 +9,7 @@ import type { PlaybackStore } from '@/lib/viewer/playback';
 import { COVER, coverageRuns, describeCoverage, lostSpanAt, type CoverCode, type TrackTable } from '@/lib/viewer/tracks';
 import type { PlayerStats } from './stats';
 import { useFrameEffect, usePlayback } from './usePlayback';
+import { useSeekDrag, type SeekDragHandlers, type SeekHover } from './useSeekDrag';
 import styles from './player.module.css';
 
 const CODE_NAME: Record<CoverCode, keyof typeof COVERAGE_COLORS> = {
@@ -20,6 +22,8 @@ interface Props {
   stats: TrackStats[];
   store: PlaybackStore;
   onSeek: (frame: number) => void;
+  /** frames where a track broke temporal coherence (lib/pose/coherence.ts), marked on its coverage row */
+  breaks?: readonly CoherenceBreak[];
   /** counts this component's renders (a figure: it must not re-render on every frame of playback) */
   playerStats?: PlayerStats;
 }
@@ -29,35 +33,15 @@ interface Props {
  * During playback only the cursors move (written to the DOM directly): the rows, runs and chart re-render only when
  * visibility, loop marks or the hover change.
  */
-export function Timeline({ table, timestamps, stats, store, onSeek, playerStats }: Props) {
+export function Timeline({ table, timestamps, stats, store, onSeek, breaks = [], playerStats }: Props) {
   const hiddenTracks = usePlayback(store, (s) => s.hiddenTracks);
   const loopIn = usePlayback(store, (s) => s.loopIn);
   const loopOut = usePlayback(store, (s) => s.loopOut);
   if (playerStats) playerStats.timelineRenders++;
   const F = table.frameCount;
   const pct = (f: number) => `${(100 * f) / F}%`;
-  const [hover, setHover] = useState<{ x: number; y: number; frame: number } | null>(null);
-  const dragging = useRef(false);
-
-  const frameAt = useCallback((e: ReactPointerEvent<HTMLElement>) => {
-    const r = e.currentTarget.getBoundingClientRect();
-    return Math.min(F - 1, Math.max(0, Math.floor(((e.clientX - r.left) / r.width) * F)));
-  }, [F]);
-  const laneHandlers = {
-    onPointerDown: (e: ReactPointerEvent<HTMLElement>) => {
-      dragging.current = true;
-      e.currentTarget.setPointerCapture(e.pointerId);
-      onSeek(frameAt(e));
-    },
-    onPointerMove: (e: ReactPointerEvent<HTMLElement>) => {
-      const f = frameAt(e);
-      setHover({ x: e.clientX, y: e.clientY, frame: f });
-      if (dragging.current) onSeek(f);
-    },
-    onPointerUp: () => (dragging.current = false),
-    onPointerCancel: () => (dragging.current = false),
-    onPointerLeave: () => setHover(null),
-  };
+  const [hover, setHover] = useState<SeekHover | null>(null);
+  const laneHandlers = useSeekDrag(F, onSeek, setHover);
 
   const runs = useMemo(() => new Map(table.trackIds.map((id) => [id, coverageRuns(table.coverage.get(id)!)])), [table]);
   const chartPaths = useMemo(() => {
@@ -80,6 +64,10 @@ export function Timeline({ table, timestamps, stats, store, onSeek, playerStats 
     ? <div className={styles.loopShade} style={{ left: pct(loopIn ?? 0), width: pct((loopOut ?? F - 1) - (loopIn ?? 0) + 1) }} />
     : null;
   const statsById = new Map(stats.map((s) => [s.track_id, s]));
+  // a break is a one-frame mark: the tooltip names those within a few pixels of the pointer
+  const breakReach = Math.max(1, Math.round(F / 250));
+  const breaksByTrack = new Map<number, CoherenceBreak[]>();
+  for (const b of breaks) breaksByTrack.set(b.track_id, [...(breaksByTrack.get(b.track_id) ?? []), b]);
 
   return (
     <div className={styles.timeline}>
@@ -91,7 +79,7 @@ export function Timeline({ table, timestamps, stats, store, onSeek, playerStats 
       </div>
 
       {table.trackIds.map((id) => (
-        <CoverageRow key={id} id={id} runs={runs.get(id)!} pct={pct} hidden={hiddenTracks.has(id)} handlers={laneHandlers} loop={loop} cursor={cursor} />
+        <CoverageRow key={id} id={id} runs={runs.get(id)!} breaks={breaksByTrack.get(id) ?? []} pct={pct} hidden={hiddenTracks.has(id)} handlers={laneHandlers} loop={loop} cursor={cursor} />
       ))}
 
       <div className={styles.rowLabel}>Tracking confidence</div>
@@ -110,6 +98,7 @@ export function Timeline({ table, timestamps, stats, store, onSeek, playerStats 
         {(['detected', 'interpolated', 'held', 'missing'] as const).map((k) => (
           <span key={k}><i className={styles.swatch} style={{ background: COVERAGE_COLORS[k] }} />{k}</span>
         ))}
+        {breaks.length > 0 && <span><i className={styles.breakSwatch} />coherence break (limb swap, teleport, bone length): hover for the reason</span>}
         <span>Click or drag on any row to seek · [ and ] set loop marks</span>
       </div>
 
@@ -123,6 +112,9 @@ export function Timeline({ table, timestamps, stats, store, onSeek, playerStats 
               <div key={id}>
                 <span style={{ color: trackColor(id) }}>Athlete {id}</span>: {describeCoverage(code, lostSpanAt(statsById.get(id), hover.frame))}
                 {Number.isNaN(conf) ? '' : ` · confidence ${(conf * 100).toFixed(0)}%`}
+                {breaksByTrack.get(id)?.filter((b) => Math.abs(b.frame - hover.frame) <= breakReach).map((b) => (
+                  <div key={`${b.frame}-${b.reason}`} className={styles.breakText} data-testid="break-reason">⚠ frame {b.frame}: {BREAK_TEXT[b.reason] ?? b.reason} ({b.detail})</div>
+                ))}
               </div>
             );
           })}
@@ -142,9 +134,15 @@ function Cursor({ store, frameCount }: { store: PlaybackStore; frameCount: numbe
   return <div ref={ref} className={styles.cursor} style={{ left: left(store.get().frame) }} data-testid="timeline-cursor" />;
 }
 
-function CoverageRow({ id, runs, pct, hidden, handlers, loop, cursor }: {
-  id: number; runs: { from: number; to: number; code: CoverCode }[]; pct: (f: number) => string; hidden: boolean;
-  handlers: Record<string, unknown>; loop: React.ReactNode; cursor: React.ReactNode;
+const BREAK_TEXT: Record<CoherenceBreak['reason'], string> = {
+  limb_swap: 'left/right limbs swapped',
+  teleport: 'jumped further than a body can move in one frame',
+  bone_length: 'bone lengths changed implausibly',
+};
+
+function CoverageRow({ id, runs, breaks, pct, hidden, handlers, loop, cursor }: {
+  id: number; runs: { from: number; to: number; code: CoverCode }[]; breaks: CoherenceBreak[]; pct: (f: number) => string; hidden: boolean;
+  handlers: SeekDragHandlers; loop: React.ReactNode; cursor: React.ReactNode;
 }) {
   return (
     <>
@@ -153,6 +151,10 @@ function CoverageRow({ id, runs, pct, hidden, handlers, loop, cursor }: {
         {runs.map((r) => (
           <div key={r.from} className={styles.run} data-state={CODE_NAME[r.code]} data-from={r.from} data-to={r.to}
             style={{ left: pct(r.from), width: pct(r.to - r.from + 1), background: COVERAGE_COLORS[CODE_NAME[r.code]] }} />
+        ))}
+        {breaks.map((b) => (
+          <div key={`${b.frame}-${b.reason}`} className={styles.breakMark} style={{ left: pct(b.frame + 0.5) }}
+            data-testid="coherence-break" data-track={id} data-frame={b.frame} data-reason={b.reason} title={`Frame ${b.frame}: ${BREAK_TEXT[b.reason] ?? b.reason} (${b.detail})`} />
         ))}
         {loop}
         {cursor}

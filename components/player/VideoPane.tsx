@@ -7,6 +7,7 @@ import { containRect, videoToElement } from '@/lib/viewer/projection';
 import { projectThreePoint, type TrackBodies } from '@/lib/viewer/bodies';
 import type { PlaybackStore } from '@/lib/viewer/playback';
 import type { PlayerController } from './controller';
+import { drawOverlayArcs } from './overlayArcs';
 import { pushSample, type PlayerStats } from './stats';
 import styles from './player.module.css';
 
@@ -147,6 +148,8 @@ export function VideoPane({ src, controller, store, seq, bodies, bones, faces, s
         }
       }
       ctx.globalAlpha = 1;
+      // the picked angles as arcs with values, on a paused frame
+      stats.arcsOverlay = drawOverlayArcs(ctx, seq, bodies, state, rect);
       pushSample(stats.overlayMs, performance.now() - t0);
     };
     draw();

@@ -11,6 +11,7 @@ import { computeNormals } from '@/lib/viewer/normals';
 import { STATE_OPACITY, trackColor } from '@/lib/viewer/colors';
 import type { CameraPreset, PlaybackStore } from '@/lib/viewer/playback';
 import { presetCamera, type SceneFrame } from '@/lib/viewer/scene';
+import { AngleArcLayer } from './AngleArcs3D';
 import { pushSample, type PlayerStats } from './stats';
 
 export const VIEWER_BACKGROUND = '#10141b';
@@ -159,6 +160,9 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
     return list;
   }, [bodies, bones, jointCount, faces]);
   useEffect(() => () => tracks.forEach((t) => t.dispose()), [tracks]);
+  // the picked angles as arcs with values, on a paused frame
+  const arcs = useMemo(() => new AngleArcLayer(), []);
+  useEffect(() => () => arcs.dispose(), [arcs]);
 
   // Compile every material's shaders now, with every object shown once: three.js compiles lazily on
   // first draw, which with a software GL (SwiftShader) stalls playback for hundreds of ms when a
@@ -226,6 +230,8 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
         const body = bodies.tracks.get(t.trackId)!;
         t.update(body.joints, body.hasMesh, body.person?.state ?? null, s.showMesh, s.showSkeleton, s.hiddenTracks.has(t.trackId));
       }
+      arcs.update(seq, bodies, s);
+      stats.arcs3d = arcs.shown;
       // Focus: the camera follows the athlete (moves with the pelvis, keeps its angle).
       const focus = s.focusTrack !== null ? bodies.tracks.get(s.focusTrack) : undefined;
       if (focus?.person && controls.current) {
@@ -251,7 +257,7 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
     };
     apply();
     return store.subscribe(apply);
-  }, [tracks, bodies, store, stats, syncBodies, invalidate, camera, jointCount]);
+  }, [tracks, arcs, seq, bodies, store, stats, syncBodies, invalidate, camera, jointCount]);
 
   // We render ourselves (priority 1) to time the GL work apart from the JS work above.
   useFrame(({ gl, scene, camera: cam }) => {
@@ -269,6 +275,7 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
   return (
     <>
       <primitive object={grid} />
+      <primitive object={arcs.group} />
       {tracks.map((t) => (
         <primitive key={t.trackId} object={t.group} />
       ))}

@@ -32,6 +32,15 @@ export interface PlayerStats {
   /** React renders of the timeline and of the controls (they must not follow every frame of playback) */
   timelineRenders: number;
   controlsRenders: number;
+  /** React renders of the Angles panel (it must not follow every frame of playback either) */
+  anglesRenders: number;
+  /** smoothing + coherence analysis of the sequence in the browser (lib/pose/analysis.ts), ms */
+  analysisMs: number | null;
+  /** every angle of every track over the clip, for the sequence shown, ms (last computed) */
+  angleSeriesMs: number | null;
+  /** angle arcs drawn now on the 3D view and on the video overlay (paused frames only) */
+  arcs3d: number;
+  arcsOverlay: number;
   /** set true (e.g. by a benchmark) to call gl.finish() after each render, so frameGlMs includes GPU work */
   measureGl: boolean;
 }
@@ -41,7 +50,8 @@ const KEEP = 600;
 export function createStats(): PlayerStats {
   const stats: PlayerStats = {
     posesBytes: 0, personFrames: 0, posesFetchMs: 0, decodeMs: 0, firstFrameAt: null, frameJsMs: [], overlayMs: [], frameGlMs: [],
-    maxDriftFrames: 0, maxVideoStep: 0, presentedFrames: 0, renderedFrame: -1, renders: 0, timelineRenders: 0, controlsRenders: 0, measureGl: false,
+    maxDriftFrames: 0, maxVideoStep: 0, presentedFrames: 0, renderedFrame: -1, renders: 0, timelineRenders: 0, controlsRenders: 0, anglesRenders: 0,
+    analysisMs: null, angleSeriesMs: null, arcs3d: 0, arcsOverlay: 0, measureGl: false,
   };
   if (typeof window !== 'undefined') (window as unknown as { __playerStats: PlayerStats }).__playerStats = stats;
   return stats;

@@ -11,6 +11,9 @@
  * so a new angle added to the table gets the right arc without a list of names here.
  */
 
+import { angleArcPoints, angleDepthDominated, angleJointIndices, jointAngles } from '../pose/angles';
+import type { CameraTranslation, PersonPose } from '../pose/types';
+
 export type Vec = readonly number[];
 export type ArcMode = 'interior' | 'supplement';
 
@@ -116,4 +119,129 @@ export function sectorTriangles(arc: Arc, vertex: Vec): Float32Array {
 /** Label text of an angle value: whole degrees. */
 export function formatAngle(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : `${Math.round(value)}°`;
+}
+
+export interface PersonArc {
+  name: string;
+  /** the angle's value (degrees) and whether it is depth-dominated (low validity) */
+  value: number;
+  low: boolean;
+  /** the arc's vertex and arc, in the coordinates asked for */
+  vertex: number[];
+  arc: Arc;
+  mode: ArcMode;
+}
+
+/** Arc radius limits in metres: visible on a small body part, not covering the body on a long one. */
+const MIN_RADIUS_M = 0.06;
+const MAX_RADIUS_M = 0.22;
+
+/**
+ * The arcs of the angles `names` on one person, in 3D: model space (the keypoints' own frame) or, with
+ * `toScene`, mapped point by point (e.g. into three.js coordinates as the 3D view draws the body).
+ * Angles that are null at this pose are left out.
+ */
+export function personArcs(jointSet: string, person: PersonPose, names: readonly string[], toScene?: (p: Vec) => number[], segments = 24): PersonArc[] {
+  if (names.length === 0) return [];
+  const kp = person.keypoints_3d;
+  const values = jointAngles(jointSet, kp);
+  const low = angleDepthDominated(jointSet, kp, person.camera);
+  const out: PersonArc[] = [];
+  for (const name of names) {
+    const value = values[name];
+    if (value === null || value === undefined) continue;
+    const pts = angleArcPoints(jointSet, kp, name);
+    if (!pts) continue;
+    const [from, vertex, to] = [pts.from, pts.vertex, pts.to].map((q) => (toScene ? toScene(q) : [...q]));
+    const mode = arcModeFor(from, vertex, to, value);
+    const radius = Math.min(MAX_RADIUS_M, Math.max(MIN_RADIUS_M, arcRadius(from, vertex, to)));
+    const arc = angleArc(from, vertex, to, mode, radius, segments);
+    if (arc) out.push({ name, value, low: low[name] ?? false, vertex, arc, mode });
+  }
+  return out;
+}
+
+/** Arc radius limits on the video, CSS pixels. */
+const MIN_RADIUS_PX = 12;
+const MAX_RADIUS_PX = 44;
+
+/**
+ * The same arcs on the video for a runner WITHOUT a camera model (CPU): 2D, in the caller's pixel space
+ * (`toPixels` maps a stored keypoints_2d point, e.g. video pixels to element pixels). Angles with three
+ * joints are drawn between the drawn 2D limbs (their kind, interior or flexion, from the 3D value);
+ * the others (trunk, pelvis, rotations) from their 3D construction through a weak-perspective fit of the
+ * person's 3D joints onto its 2D joints.
+ */
+export function personArcs2d(jointSet: string, person: PersonPose, names: readonly string[], toPixels: (u: number, v: number) => [number, number], segments = 24): PersonArc[] {
+  if (names.length === 0) return [];
+  const kp = person.keypoints_3d;
+  const kp2 = person.keypoints_2d;
+  const values = jointAngles(jointSet, kp);
+  const low = angleDepthDominated(jointSet, kp, person.camera);
+  let fit: WeakPerspective | null | undefined;
+  const out: PersonArc[] = [];
+  for (const name of names) {
+    const value = values[name];
+    if (value === null || value === undefined) continue;
+    let from: number[], vertex: number[], to: number[];
+    const idx = angleJointIndices(jointSet, name);
+    const pts3 = angleArcPoints(jointSet, kp, name);
+    if (!pts3) continue;
+    if (idx) {
+      [from, vertex, to] = [idx.a, idx.b, idx.c].map((j) => toPixels(kp2[2 * j], kp2[2 * j + 1]));
+    } else {
+      if (fit === undefined) fit = fitWeakPerspective(kp, kp2);
+      if (!fit) continue;
+      const f = fit;
+      [from, vertex, to] = [pts3.from, pts3.vertex, pts3.to].map((q) => toPixels(...applyWeakPerspective(f, q)));
+    }
+    const mode = arcModeFor(pts3.from, pts3.vertex, pts3.to, value);
+    const radius = Math.min(MAX_RADIUS_PX, Math.max(MIN_RADIUS_PX, arcRadius(from, vertex, to)));
+    const arc = angleArc(from, vertex, to, mode, radius, segments);
+    if (arc) out.push({ name, value, low: low[name] ?? false, vertex, arc, mode });
+  }
+  return out;
+}
+
+/** 3D (x right, y down) -> 2D pixels: u = cu + s (x - cx), v = cv + s (y - cy). */
+export interface WeakPerspective {
+  s: number;
+  cx: number;
+  cy: number;
+  cu: number;
+  cv: number;
+}
+
+/**
+ * Least-squares scale and offset taking a person's 3D joints (camera-aligned axes, x right, y down) onto
+ * its 2D joints, over the joints finite in both: an orthographic camera, good for a person far from the
+ * camera relative to their depth. Null with fewer than 3 joints or no spread.
+ */
+export function fitWeakPerspective(kp3d: ArrayLike<number>, kp2d: ArrayLike<number>): WeakPerspective | null {
+  const J = Math.min(Math.floor(kp3d.length / 3), Math.floor(kp2d.length / 2));
+  const use: number[] = [];
+  for (let j = 0; j < J; j++) {
+    if ([kp3d[3 * j], kp3d[3 * j + 1], kp2d[2 * j], kp2d[2 * j + 1]].every(Number.isFinite)) use.push(j);
+  }
+  if (use.length < 3) return null;
+  let cx = 0, cy = 0, cu = 0, cv = 0;
+  for (const j of use) (cx += kp3d[3 * j]), (cy += kp3d[3 * j + 1]), (cu += kp2d[2 * j]), (cv += kp2d[2 * j + 1]);
+  cx /= use.length; cy /= use.length; cu /= use.length; cv /= use.length;
+  let num = 0, den = 0;
+  for (const j of use) {
+    const x = kp3d[3 * j] - cx, y = kp3d[3 * j + 1] - cy;
+    num += x * (kp2d[2 * j] - cu) + y * (kp2d[2 * j + 1] - cv);
+    den += x * x + y * y;
+  }
+  if (!(den > 1e-12) || !(num > 0)) return null;
+  return { s: num / den, cx, cy, cu, cv };
+}
+
+export function applyWeakPerspective(f: WeakPerspective, p: Vec): [number, number] {
+  return [f.cu + f.s * (p[0] - f.cx), f.cv + f.s * (p[1] - f.cy)];
+}
+
+/** Model-space (OpenCV axes) point + translation -> three.js coordinates (y and z negated), as lib/viewer/scene.ts toThree. */
+export function modelToThree(t: CameraTranslation): (p: Vec) => number[] {
+  return (p) => [p[0] + t.tx, -(p[1] + t.ty), -(p[2] + t.tz)];
 }
