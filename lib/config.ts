@@ -21,6 +21,22 @@ export interface Config {
   framesTtlDays: number | null;
   smplModelPath: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** who may create an account once the first (admin) account exists */
+  signup: 'open' | 'invite' | 'closed';
+  /** the address people use (https://coach.example.org); unset: taken from each request */
+  publicUrl: string | null;
+  /** BETTER_AUTH_SECRET (or AUTH_SECRET); unset: generated once and kept in DATA_DIR/auth-secret */
+  authSecret: string | null;
+  /** bytes of uploaded video one account may keep; 0 = no quota */
+  maxStorageBytesPerAccount: number;
+  /** attempts per window (see lib/auth/limits.ts); 0 switches a limit off */
+  rateLimits: {
+    signInPerAccount: number;
+    signInPerAddress: number;
+    signUpPerAddress: number;
+    uploadsPerAccount: number;
+    exportsPerAccount: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -87,7 +103,29 @@ export function loadConfig(env: Env = process.env): Config {
     framesTtlDays: ttl === null ? null : int('FRAMES_TTL_DAYS', 0, 1, 3650),
     smplModelPath: path.resolve(expandHome(str('SMPL_MODEL_PATH') ?? '~/.cache/phalp/3D/models/smpl/SMPL_NEUTRAL.pkl')),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    signup: oneOf('SIGNUP', ['open', 'invite', 'closed'] as const, 'invite'),
+    publicUrl: url('PUBLIC_URL', ['http', 'https']),
+    authSecret: str('BETTER_AUTH_SECRET') ?? str('AUTH_SECRET'),
+    maxStorageBytesPerAccount: int('MAX_STORAGE_BYTES_PER_ACCOUNT', 20 * 1024 ** 3, 0),
+    rateLimits: {
+      signInPerAccount: int('RATE_LIMIT_SIGNIN_PER_ACCOUNT', 10, 0, 100_000),
+      signInPerAddress: int('RATE_LIMIT_SIGNIN_PER_ADDRESS', 50, 0, 100_000),
+      signUpPerAddress: int('RATE_LIMIT_SIGNUP_PER_ADDRESS', 10, 0, 100_000),
+      uploadsPerAccount: int('RATE_LIMIT_UPLOADS_PER_HOUR', 120, 0, 100_000),
+      exportsPerAccount: int('RATE_LIMIT_EXPORTS_PER_HOUR', 300, 0, 100_000),
+    },
   };
+  if (config.authSecret !== null && config.authSecret.length < 32) {
+    problems.push(`${str('BETTER_AUTH_SECRET') ? 'BETTER_AUTH_SECRET' : 'AUTH_SECRET'}: expected at least 32 characters (e.g. \`openssl rand -base64 32\`)`);
+  }
+  if (config.publicUrl) {
+    try {
+      const u = new URL(config.publicUrl);
+      config.publicUrl = u.origin;
+    } catch {
+      problems.push(`PUBLIC_URL=${JSON.stringify(config.publicUrl)}: not a valid URL`);
+    }
+  }
   if (config.poseRunner === 'phalp' && !config.phalpDir) problems.push('POSE_RUNNER=phalp needs PHALP_DIR (the 4D-Humans checkout)');
   if (problems.length) throw new ConfigError(problems);
   return config;

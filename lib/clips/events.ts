@@ -2,7 +2,10 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { CLIP_EVENTS_CHANNEL } from '../queue';
 import { bullConnection } from '../redis';
-import { getClipView } from './service';
+import type { Actor } from '../auth/identity';
+import { clipScope, inScope } from '../auth/policy';
+import { clipsCollection, toSharedClipView } from './repo';
+import { loadClipView } from './service';
 import type { ClipDTO } from './types';
 
 /**
@@ -30,10 +33,18 @@ export function onClipChange(listener: (clipId: string) => void): () => void {
 const FINAL = new Set(['done', 'failed', 'canceled']);
 
 /**
- * An SSE stream of one clip (`clipId`) or of every clip (null): `event: clip` with the ClipDTO as data,
- * sent at once and after every change; a one-clip stream ends after the clip is done, failed or canceled.
+ * An SSE stream of one clip (`clipId`, access already checked by the route) or of the caller's library
+ * (null): `event: clip` with the ClipDTO as data, sent at once and after every change; a one-clip
+ * stream ends after the clip is done, failed or canceled. A library stream carries only the clips in
+ * the caller's scope (lib/auth/policy.ts), and `deleted` only for clips it had shown or listed; a
+ * share viewer gets the minimal view of its one clip.
  */
-export function clipEventStream(clipId: string | null, abort: AbortSignal): ReadableStream<Uint8Array> {
+export function clipEventStream(
+  actor: Actor,
+  clipId: string | null,
+  abort: AbortSignal,
+  opts: { all?: boolean } = {},
+): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
   let cleanup = () => {};
   return new ReadableStream<Uint8Array>({
@@ -41,6 +52,14 @@ export function clipEventStream(clipId: string | null, abort: AbortSignal): Read
       let closed = false;
       let lastSent = '';
       let queued: Promise<void> = Promise.resolve();
+      // the library stream's clips: only these may be reported deleted (no other account's ids)
+      const known = new Set<string>();
+      if (!clipId) {
+        queued = clipsCollection()
+          .then((c) => c.find(clipScope(actor, opts), { projection: { _id: 1 }, sort: { createdAt: -1 }, limit: 1000 }).toArray())
+          .then((docs) => docs.forEach((d) => known.add(d._id.toHexString())))
+          .catch(() => {});
+      }
       const close = () => {
         if (closed) return;
         closed = true;
@@ -57,15 +76,17 @@ export function clipEventStream(clipId: string | null, abort: AbortSignal): Read
       const push = (id: string) => {
         // serialise reads so events leave in the order the changes happened
         queued = queued.then(async () => {
-          const clip: ClipDTO | null = await getClipView(id).catch(() => null);
+          const full: ClipDTO | null = await loadClipView(id).catch(() => null);
           if (closed) return;
-          if (!clip) {
+          if (!full || (!clipId && !inScope(actor, full, opts))) {
             if (clipId) {
               send('deleted', { id });
               close();
-            } else send('deleted', { id });
+            } else if (known.delete(id)) send('deleted', { id });
             return;
           }
+          if (!clipId) known.add(id);
+          const clip = actor.kind === 'share' ? toSharedClipView(full) : full;
           const text = JSON.stringify(clip);
           if (text === lastSent && clipId) return;
           lastSent = text;

@@ -1,4 +1,4 @@
-import { ObjectId, type Collection, type Db } from 'mongodb';
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
 import { getDb } from '../db';
 import type { RunnerKind } from '../pose/types';
 import type { VideoInfo } from '../video/types';
@@ -7,6 +7,8 @@ import type { ClipDTO, ClipStage, ClipStatus } from './types';
 /** A clip as stored in MongoDB (collection `clips`). `pose` is written by lib/frames (sequence metadata). */
 export interface ClipDoc {
   _id: ObjectId;
+  /** the account that uploaded it (better-auth user id); absent only on clips from before accounts */
+  ownerId?: string | null;
   filename: string;
   status: ClipStatus;
   stage: ClipStage | null;
@@ -41,6 +43,8 @@ export async function ensureClipIndexes(): Promise<void> {
     { key: { sha256: 1 } },
     { key: { createdAt: -1 } },
     { key: { status: 1 } },
+    { key: { ownerId: 1, createdAt: -1 } },
+    { key: { ownerId: 1, sha256: 1 } },
   ]);
 }
 
@@ -62,10 +66,11 @@ export function queuedState() {
   };
 }
 
-export async function createClip(fields: { filename: string; sha256: string; sizeBytes: number; video: VideoInfo }): Promise<ClipDoc> {
+export async function createClip(fields: { ownerId: string; filename: string; sha256: string; sizeBytes: number; video: VideoInfo }): Promise<ClipDoc> {
   const now = new Date();
   const doc: ClipDoc = {
     _id: new ObjectId(),
+    ownerId: fields.ownerId,
     filename: fields.filename,
     ...queuedState(),
     runner: null,
@@ -99,14 +104,18 @@ export async function getClip(id: string): Promise<ClipDTO | null> {
   return doc ? toClipDTO(doc) : null;
 }
 
-export async function listClips(limit = 200): Promise<ClipDTO[]> {
-  const docs = await (await clipsCollection()).find({}, { sort: { createdAt: -1 }, limit }).toArray();
+/** The newest clips matching `scope` (lib/auth/policy.ts clipScope: the caller's own). */
+export async function listClips(scope: Filter<ClipDoc>, limit = 200): Promise<ClipDTO[]> {
+  const docs = await (await clipsCollection()).find(scope, { sort: { createdAt: -1 }, limit }).toArray();
   return docs.map((d) => toClipDTO(d));
 }
 
-/** A finished clip with the same content, whose results a new upload can re-use. */
-export async function findDoneClipBySha(sha256: string): Promise<ClipDoc | null> {
-  return (await clipsCollection()).findOne({ sha256, status: 'done' }, { sort: { finishedAt: -1 } });
+/**
+ * A finished clip of the same account with the same content, whose results a new upload can re-use.
+ * Never another account's: `reusedFrom` would tell one coach that another holds the same video.
+ */
+export async function findDoneClipBySha(sha256: string, ownerId: string): Promise<ClipDoc | null> {
+  return (await clipsCollection()).findOne({ sha256, ownerId, status: 'done' }, { sort: { finishedAt: -1 } });
 }
 
 export async function updateClip(id: string, set: Partial<Omit<ClipDoc, '_id'>>): Promise<ClipDoc | null> {
@@ -146,6 +155,7 @@ export function toClipDTO(doc: ClipDoc, queuePosition: number | null = null): Cl
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     id: doc._id.toHexString(),
+    ownerId: doc.ownerId ?? null,
     filename: doc.filename,
     status: doc.status,
     stage: doc.stage,
@@ -176,3 +186,21 @@ export function toClipDTO(doc: ClipDoc, queuePosition: number | null = null): Cl
   };
 }
 
+
+/**
+ * What a share-link viewer sees of a clip: enough to play it and its analysis, nothing about the
+ * upload or the server (no file name, hash, runner log or note, error text, re-use, owner).
+ */
+export function toSharedClipView(dto: ClipDTO): ClipDTO {
+  return {
+    ...dto,
+    ownerId: null,
+    filename: 'Shared clip',
+    sha256: '',
+    logTail: [],
+    runnerNote: null,
+    error: dto.status === 'failed' ? 'Processing failed.' : null,
+    reusedFrom: null,
+    queuePosition: null,
+  };
+}

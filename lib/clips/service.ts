@@ -29,8 +29,13 @@ import {
   updateClip,
   queuedState,
   updateClipIf,
+  toSharedClipView,
   type ClipDoc,
 } from './repo';
+import { sharesCollection } from '../auth/collections';
+import type { Actor } from '../auth/identity';
+import { isUser, NO_SUCH_CLIP, requireClip } from '../auth/policy';
+import { storageUsedBy } from './ownership';
 import type { ClipDTO } from './types';
 
 /**
@@ -46,10 +51,12 @@ import type { ClipDTO } from './types';
  * link) is not thrown away for a queue blip, and the workers' reconciler (requeueOrphanedClips) adds
  * the missing job once Redis answers again.
  */
-export async function acceptUpload(request: Request): Promise<ClipDTO> {
+export async function acceptUpload(actor: Actor, request: Request): Promise<ClipDTO> {
+  if (!isUser(actor)) throw new HttpError(401, 'Sign in to upload clips.');
+  const ownerId = actor.userId;
   const { dataDir, maxUploadBytes } = getConfig();
   const started = Date.now();
-  const file = await receiveUpload(request, dataDir, maxUploadBytes);
+  const file = await receiveWithinQuota(ownerId, request, dataDir, maxUploadBytes);
   let created: ClipDoc | null = null;
   try {
     const check = await validateVideo(file.tmpPath);
@@ -62,10 +69,10 @@ export async function acceptUpload(request: Request): Promise<ClipDTO> {
       );
     }
 
-    const earlier = await findDoneClipBySha(file.sha256);
+    const earlier = await findDoneClipBySha(file.sha256, ownerId);
     const clip = earlier
       ? await reuseResults(earlier, file.filename)
-      : await createClip({ filename: file.filename, sha256: file.sha256, sizeBytes: file.sizeBytes, video: check.info });
+      : await createClip({ ownerId, filename: file.filename, sha256: file.sha256, sizeBytes: file.sizeBytes, video: check.info });
     created = clip;
     const layout = clipLayout(dataDir, clip._id.toHexString());
     await fsp.mkdir(layout.dir, { recursive: true });
@@ -96,6 +103,42 @@ export async function acceptUpload(request: Request): Promise<ClipDTO> {
     }
     throw err;
   }
+}
+
+/**
+ * The account's storage quota (MAX_STORAGE_BYTES_PER_ACCOUNT) is checked before anything is stored:
+ * a declared Content-Length over what is left is refused at once, and the streaming limit is what is
+ * left, so an upload that lies about its length is cut off as soon as it passes it. (Two uploads of
+ * one account at the same moment may each pass; the next upload then sees the total.)
+ */
+async function receiveWithinQuota(ownerId: string, request: Request, dataDir: string, maxUploadBytes: number) {
+  const quota = getConfig().maxStorageBytesPerAccount;
+  if (!quota) return receiveUpload(request, dataDir, maxUploadBytes);
+  const used = await storageUsedBy(ownerId);
+  const left = Math.max(0, quota - used);
+  const overQuota = () =>
+    new HttpError(
+      413,
+      `Storage quota reached: this account uses ${formatBytes(used)} of its ${formatBytes(quota)}, so ${formatBytes(left)} are left. Delete clips you no longer need to make room.`,
+    );
+  if (left === 0) throw overQuota();
+  if (left >= maxUploadBytes) return receiveUpload(request, dataDir, maxUploadBytes);
+  try {
+    return await receiveUpload(request, dataDir, left);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 413) throw overQuota();
+    throw err;
+  }
+}
+
+function formatBytes(n: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
 /** Undoes a half-accepted upload (best effort: the database may be the part that failed). */
@@ -145,8 +188,19 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   }
 }
 
-/** GET /api/clips/:id, with the clip's place in the queue while it waits. */
-export async function getClipView(id: string): Promise<ClipDTO | null> {
+/** GET /api/clips/:id for a caller: 404 unless they may read it; a share viewer gets the minimal view. */
+export async function getClipView(actor: Actor, id: string): Promise<ClipDTO> {
+  await requireClip(actor, 'clip.read', id).catch((err) => {
+    if (isMongoUnavailable(err)) throw new HttpError(503, 'The clip database (MongoDB) is not reachable right now; please try again in a moment.');
+    throw err;
+  });
+  const view = await loadClipView(id);
+  if (!view) throw new HttpError(404, NO_SUCH_CLIP);
+  return actor.kind === 'share' ? toSharedClipView(view) : view;
+}
+
+/** A clip as the API shows it, with its place in the queue while it waits; no access check (callers do it). */
+export async function loadClipView(id: string): Promise<ClipDTO | null> {
   const doc = await getClipDoc(id).catch((err) => {
     if (isMongoUnavailable(err)) throw new HttpError(503, 'The clip database (MongoDB) is not reachable right now; please try again in a moment.');
     throw err;
@@ -162,7 +216,8 @@ export async function getClipView(id: string): Promise<ClipDTO | null> {
 }
 
 /** POST /api/clips/:id/cancel: stop the job, keep the clip (status canceled). */
-export async function cancelClip(id: string): Promise<ClipDTO> {
+export async function cancelClip(actor: Actor, id: string): Promise<ClipDTO> {
+  await requireClip(actor, 'clip.update', id);
   const doc = await updateClipIf(id, ['queued', 'processing'], { status: 'canceled', etaSeconds: null, error: 'Canceled by the user.' });
   if (!doc) {
     const existing = await getClipDoc(id);
@@ -182,7 +237,8 @@ export async function cancelClip(id: string): Promise<ClipDTO> {
 }
 
 /** POST /api/clips/:id/retry: queue a failed or canceled clip again. */
-export async function retryClip(id: string): Promise<ClipDTO> {
+export async function retryClip(actor: Actor, id: string): Promise<ClipDTO> {
+  await requireClip(actor, 'clip.update', id);
   const doc = await updateClipIf(id, ['failed', 'canceled'], { ...queuedState(), finishedAt: null });
   if (!doc) {
     const existing = await getClipDoc(id);
@@ -199,7 +255,13 @@ export async function retryClip(id: string): Promise<ClipDTO> {
 }
 
 /** DELETE /api/clips/:id: cancel a queued or running job (its processes are killed), then remove everything. */
-export async function deleteClip(id: string): Promise<void> {
+export async function deleteClip(actor: Actor, id: string): Promise<void> {
+  await requireClip(actor, 'clip.delete', id);
+  await removeClip(id);
+}
+
+/** Removes a clip and everything of it (job, frames, files, share links); no access check (callers do it). */
+export async function removeClip(id: string): Promise<void> {
   const doc = await getClipDoc(id);
   if (!doc) throw new HttpError(404, 'No such clip.');
   // mark first so a worker that is about to write sees the clip is going away
@@ -211,6 +273,7 @@ export async function deleteClip(id: string): Promise<void> {
     throw new HttpError(503, 'The clip was stopped (canceled) but not deleted: the job queue (Redis) is not reachable right now. Please try deleting it again in a moment.');
   });
   await deleteFrames(id);
+  await (await sharesCollection()).deleteMany({ clipId: id });
   await deleteClipDoc(id);
   await fsp.rm(clipLayout(getConfig().dataDir, id).dir, { recursive: true, force: true });
   log.info('clip.deleted', { clipId: id, job: outcome });

@@ -8,6 +8,8 @@ export type ClipStage = 'uploaded' | 'probing' | 'extracting' | 'transcoding' | 
 /** The clip as the API returns it (GET /api/clips/:id) and as pages receive it. */
 export interface ClipDTO {
   id: string;
+  /** the owning account's user id; null in a share-link view and on clips from before accounts */
+  ownerId: string | null;
   filename: string; // display name only
   status: ClipStatus;
   stage: ClipStage | null;

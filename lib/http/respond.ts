@@ -18,7 +18,10 @@ export async function handle(route: string, fn: () => Promise<Response>): Promis
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof HttpError) return errorJson(err.status, err.message);
+    if (err instanceof HttpError) {
+      const extra = (err as HttpError & { headers?: Record<string, string> }).headers;
+      return extra ? json({ error: err.message }, err.status, extra) : errorJson(err.status, err.message);
+    }
     if (err instanceof ConfigError) return errorJson(500, err.message);
     const name = (err as Error)?.name ?? '';
     if (/Mongo|Redis|ECONNREFUSED|Connection/i.test(`${name} ${(err as Error)?.message}`)) {

@@ -1,17 +1,19 @@
 import { acceptUpload } from '@/lib/clips/service';
 import { listClips } from '@/lib/clips/repo';
-import { handle, json } from '@/lib/http/respond';
+import { clipScope } from '@/lib/auth/policy';
+import { json } from '@/lib/http/respond';
+import { route } from '@/lib/http/route';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export function POST(request: Request) {
-  return handle('POST /api/clips', async () => {
-    const clip = await acceptUpload(request);
-    return json({ ...clip, id: clip.id, status: clip.status }, 201);
-  });
-}
+export const POST = route('user', async ({ request, actor }) => {
+  const clip = await acceptUpload(actor, request);
+  return json({ ...clip, id: clip.id, status: clip.status }, 201);
+}, { rateLimit: 'uploads' });
 
-export function GET() {
-  return handle('GET /api/clips', async () => json({ clips: await listClips() }));
-}
+/** The caller's clips; an admin may add `?all=1` for every account's clips. */
+export const GET = route('user', async ({ request, actor }) => {
+  const all = new URL(request.url).searchParams.get('all') === '1';
+  return json({ clips: await listClips(clipScope(actor, { all })) });
+});

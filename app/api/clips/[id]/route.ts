@@ -1,22 +1,14 @@
 import { deleteClip, getClipView } from '@/lib/clips/service';
-import { errorJson, handle, json } from '@/lib/http/respond';
+import { json } from '@/lib/http/respond';
+import { route } from '@/lib/http/route';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-type Ctx = { params: Promise<{ id: string }> };
+export const GET = route({ clip: 'clip.read', share: true }, async ({ actor, clip }) => json(await getClipView(actor, clip._id.toHexString())));
 
-export function GET(_request: Request, { params }: Ctx) {
-  return handle('GET /api/clips/:id', async () => {
-    const clip = await getClipView((await params).id);
-    return clip ? json(clip) : errorJson(404, 'No such clip.');
-  });
-}
-
-export function DELETE(_request: Request, { params }: Ctx) {
-  return handle('DELETE /api/clips/:id', async () => {
-    const { id } = await params;
-    await deleteClip(id);
-    return json({ id, deleted: true });
-  });
-}
+export const DELETE = route({ clip: 'clip.delete' }, async ({ actor, clip }) => {
+  const id = clip._id.toHexString();
+  await deleteClip(actor, id);
+  return json({ id, deleted: true });
+});

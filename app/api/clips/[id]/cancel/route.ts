@@ -1,9 +1,8 @@
 import { cancelClip } from '@/lib/clips/service';
-import { handle, json } from '@/lib/http/respond';
+import { json } from '@/lib/http/respond';
+import { route } from '@/lib/http/route';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export function POST(_request: Request, { params }: { params: Promise<{ id: string }> }) {
-  return handle('POST /api/clips/:id/cancel', async () => json(await cancelClip((await params).id)));
-}
+export const POST = route({ clip: 'clip.update' }, async ({ actor, clip }) => json(await cancelClip(actor, clip._id.toHexString())));

@@ -1,0 +1,67 @@
+import { POST as authPost } from '../../app/api/auth/[...all]/route';
+import type { UserActor } from '../../lib/auth/identity';
+import { authenticate } from '../../lib/auth/identity';
+
+/**
+ * Real accounts for tests: sign-up goes through the real better-auth handler (the same route the app
+ * mounts) against the test MongoDB, and requests carry the real session cookie or API key.
+ */
+export const ORIGIN = 'http://localhost';
+
+export interface TestUser {
+  email: string;
+  password: string;
+  cookie: string;
+  actor: UserActor;
+}
+
+let counter = 0;
+
+export function uniqueEmail(prefix = 'coach'): string {
+  return `${prefix}-${Date.now().toString(36)}-${++counter}@example.test`;
+}
+
+/** The `name=value` part of each Set-Cookie header of a response. */
+export function cookiesOf(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .filter((c) => !/=$/.test(c))
+    .join('; ');
+}
+
+export async function postAuth(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return authPost(
+    new Request(`${ORIGIN}/api/auth${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: ORIGIN, 'x-forwarded-for': '203.0.113.9', ...headers },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+/** Signs up (first account: admin; later ones need `invite` unless SIGNUP=open) and returns the session. */
+export async function signUp(opts: { email?: string; password?: string; name?: string; invite?: string } = {}): Promise<TestUser> {
+  const email = opts.email ?? uniqueEmail();
+  const password = opts.password ?? 'correct horse battery';
+  const res = await postAuth(`/sign-up/email${opts.invite ? `?invite=${encodeURIComponent(opts.invite)}` : ''}`, { email, password, name: opts.name ?? email.split('@')[0] });
+  if (res.status !== 200) throw new Error(`sign-up of ${email} answered ${res.status}: ${await res.text()}`);
+  const cookie = cookiesOf(res);
+  const actor = await authenticate(new Request(`${ORIGIN}/`, { headers: { cookie } }));
+  if (actor.kind !== 'user') throw new Error(`sign-up of ${email} gave no session (${cookie})`);
+  return { email, password, cookie, actor };
+}
+
+export async function signIn(email: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+  return postAuth('/sign-in/email', { email, password }, headers);
+}
+
+/** A Request as a browser of this user sends it (cookie + our Origin on state changes). */
+export function asUser(user: { cookie: string }, url: string, init: RequestInit = {}): Request {
+  const headers = new Headers(init.headers);
+  headers.set('cookie', user.cookie);
+  if (init.method && !['GET', 'HEAD'].includes(init.method) && !headers.has('origin')) headers.set('origin', ORIGIN);
+  return new Request(new URL(url, ORIGIN), { ...init, headers });
+}
+
+export const params = <T extends Record<string, string>>(p: T) => ({ params: Promise.resolve(p) });
