@@ -1,4 +1,5 @@
 import type { ClipDTO } from '@/lib/clips/types';
+import type { SequenceAnalysis, TrackAnalysis } from '@/lib/pose/analysis';
 import type { LostSpan } from '@/lib/pose/types';
 
 const REASON: Record<LostSpan['reason'], string> = {
@@ -12,6 +13,22 @@ function spanText(s: LostSpan): string {
   return `${frames}: ${s.shown_as} (${REASON[s.reason]})`;
 }
 
+const num = (v: number | null | undefined, digits: number) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+
+/** Jitter raw -> smoothed (median joint acceleration, % of box height per frame², lib/pose/jitter.ts) and breaks. */
+function AnalysisCells({ a }: { a: TrackAnalysis | undefined }) {
+  if (!a) return <><td>–</td><td>–</td></>;
+  return (
+    <>
+      <td data-testid="jitter" data-raw={a.jitter_raw ?? ''} data-smoothed={a.jitter_smoothed ?? ''}
+        title={`3D: ${num(a.jitter_3d_mm_raw, 1)} → ${num(a.jitter_3d_mm_smoothed, 1)} mm/frame²`}>
+        {num(a.jitter_raw, 2)} → <b>{num(a.jitter_smoothed, 2)}</b> <span className="muted">%</span>
+      </td>
+      <td title={a.breaks.slice(0, 8).map((b) => `frame ${b.frame}: ${b.reason} (${b.detail})`).join('\n')}>{a.breaks.length}</td>
+    </>
+  );
+}
+
 /** What the job found: per-track coverage and why frames were not detected, and where the time went. */
 export function ClipStats({ clip }: { clip: ClipDTO }) {
   const stats = clip.stats;
@@ -19,6 +36,9 @@ export function ClipStats({ clip }: { clip: ClipDTO }) {
   const frames = clip.frameCount ?? 0;
   const pct = (n: number) => (frames ? `${((n / frames) * 100).toFixed(1)}%` : '–');
   const stageSeconds = Object.entries(stats.stageSeconds ?? {});
+  // written by the worker after ingest (lib/pose/analysis.ts); older clips have none
+  const analysis = (stats as { analysis?: SequenceAnalysis }).analysis;
+  const analysisByTrack = new Map(analysis?.tracks.map((t) => [t.track_id, t]) ?? []);
   return (
     <section className="stats" data-testid="clip-stats">
       <h2>Tracking results</h2>
@@ -36,6 +56,8 @@ export function ClipStats({ clip }: { clip: ClipDTO }) {
               <th>Missing</th>
               <th>Mean detector score</th>
               <th>Not detected</th>
+              {analysis && <th title="median joint acceleration, % of the body's box height per frame², before and after zero-lag smoothing">Jitter raw → smoothed</th>}
+              {analysis && <th title="frames where the track broke temporal coherence: limb swap, teleport, implausible bone length">Coherence breaks</th>}
             </tr>
           </thead>
           <tbody>
@@ -58,6 +80,7 @@ export function ClipStats({ clip }: { clip: ClipDTO }) {
                     {lost.length === 0 ? <span className="muted">none inside the track</span> : lost.slice(0, 4).map((s) => <div key={s.from}>{spanText(s)}</div>)}
                     {lost.length > 4 && <div className="muted">and {lost.length - 4} more gaps</div>}
                   </td>
+                  {analysis && <AnalysisCells a={analysisByTrack.get(t.track_id)} />}
                 </tr>
               );
             })}
