@@ -7,7 +7,7 @@
 import type { Page } from '@playwright/test';
 import { expect, sameOrigin, signedOutContext, test, watchCsp } from './auth';
 import { uniqueSample } from './samples';
-import type { PlayerWindow } from './player.spec';
+import type { PlayerWindow } from './playerPage';
 
 const phalp = () => process.env.E2E_PHALP_URL!;
 const cpu = () => process.env.E2E_CPU_URL!;
