@@ -1,0 +1,219 @@
+/**
+ * Temporal coherence: frames where a track jumps beyond what a body can do. Only `detected` frames are
+ * judged (held and interpolated values are not observations), each against the same track's nearby
+ * detections, so a result for frame f depends only on frames within a few frames of f (the frames API
+ * relies on that to smooth a window of a clip exactly as the whole clip).
+ *
+ * Reasons:
+ * - 'teleport': the body's centre (mid-hip in 2D, else the box centre) lands further than
+ *   TELEPORT box heights per elapsed frame from where its motion over the two previous detections
+ *   predicts (constant velocity). Velocity is explained away, so a sprinter (~0.2 box heights per frame
+ *   at 30 fps) is not a teleport; a track that jumps to another person is.
+ * - 'limb_swap': the left and right arm (or leg) chains fit the motion prediction much better swapped
+ *   than as labelled (swapped error < SWAP_RATIO x labelled error, and the labelled error is more than
+ *   SWAP_MIN_JUMP box heights per joint), in 2D. A swap that persists is flagged where it starts and
+ *   where it ends, not in between.
+ * - 'bone_length': a 3D limb bone (upper arm, forearm, thigh, shank) differs by more than BONE_CHANGE
+ *   (relative) from the median of the same bone over the track's other detections within
+ *   +-BONE_WINDOW frames. Bones do not stretch, so a change like that is a reconstruction failure.
+ */
+import { resolveJoints, type Canonical } from './angles';
+import type { PersonPose, PoseSequence } from './types';
+
+export type CoherenceReason = 'limb_swap' | 'teleport' | 'bone_length';
+export interface CoherenceBreak {
+  track_id: number;
+  frame: number;
+  reason: CoherenceReason;
+  detail: string;
+  /**
+   * true when the jump persists (the track follows another place or labelling from here on: a teleport,
+   * a swap that does not swap back); the smoother does not fit across it. false for a one-frame glitch,
+   * which the smoother replaces by the fit of its neighbours.
+   */
+  lasting: boolean;
+}
+
+export interface CoherenceOptions {
+  /** unexplained displacement of the body centre, box heights per elapsed frame; default 0.4 */
+  teleport?: number;
+  /** swapped error must be below this share of the labelled error; default 0.5 */
+  swapRatio?: number;
+  /** labelled error per joint must exceed this many box heights; default 0.06 */
+  swapMinJump?: number;
+  /** relative bone length change; default 0.3 */
+  boneChange?: number;
+  /** neighbours for the bone reference, frames either side; default 6 */
+  boneWindow?: number;
+  /** detections further apart than maxGap + 1 frames are not compared (the track was lost); default 3 */
+  maxGap?: number;
+}
+
+export const COHERENCE_DEFAULTS: Required<CoherenceOptions> = {
+  teleport: 0.4,
+  swapRatio: 0.5,
+  swapMinJump: 0.06,
+  boneChange: 0.3,
+  boneWindow: 6,
+  maxGap: 3,
+};
+
+/** Frames either side of f whose data can change the verdict at f (for cutting a window exactly). */
+function withDefaults(opts: CoherenceOptions): Required<CoherenceOptions> {
+  const o = { ...COHERENCE_DEFAULTS };
+  for (const [k, v] of Object.entries(opts)) if (v !== undefined) (o as Record<string, number>)[k] = v;
+  return o;
+}
+
+export function coherenceReach(opts: CoherenceOptions = {}): number {
+  const o = withDefaults(opts);
+  return Math.max(2 * (o.maxGap + 1), o.boneWindow);
+}
+
+interface Det {
+  frame: number;
+  p: PersonPose;
+}
+
+const LIMBS: { name: string; joints: string[] }[] = [
+  { name: 'arms', joints: ['shoulder', 'elbow', 'wrist'] },
+  { name: 'legs', joints: ['hip', 'knee', 'ankle', 'heel', 'toe'] },
+];
+const BONES: [string, string, string][] = [
+  ['upper arm', 'shoulder', 'elbow'],
+  ['forearm', 'elbow', 'wrist'],
+  ['thigh', 'hip', 'knee'],
+  ['shank', 'knee', 'ankle'],
+];
+
+/** Detected person-frames of each track, in frame order. */
+export function detectionsByTrack(seq: PoseSequence): Map<number, Det[]> {
+  const out = new Map<number, Det[]>();
+  for (const f of seq.frames) {
+    for (const p of f.persons) {
+      if (p.state !== 'detected') continue;
+      let list = out.get(p.track_id);
+      if (!list) out.set(p.track_id, (list = []));
+      list.push({ frame: f.frame_number, p });
+    }
+  }
+  return out;
+}
+
+const fin = (...xs: number[]) => xs.every(Number.isFinite);
+
+function centre(p: PersonPose, lh: number, rh: number): [number, number] {
+  const k = p.keypoints_2d;
+  if (lh >= 0 && rh >= 0) {
+    const x = (k[2 * lh] + k[2 * rh]) / 2, y = (k[2 * lh + 1] + k[2 * rh + 1]) / 2;
+    if (fin(x, y)) return [x, y];
+  }
+  return [p.bbox[0] + p.bbox[2] / 2, p.bbox[1] + p.bbox[3] / 2];
+}
+
+function boneLength(kp: Float32Array, a: number, b: number): number | null {
+  if (a < 0 || b < 0) return null;
+  const d = Math.hypot(kp[3 * a] - kp[3 * b], kp[3 * a + 1] - kp[3 * b + 1], kp[3 * a + 2] - kp[3 * b + 2]);
+  return Number.isFinite(d) && d > 1e-6 ? d : null;
+}
+
+/** Mean per-joint error of a limb's joints against a prediction, labelled and with left/right swapped; null when not a swap. */
+function swapTest(
+  kp: Float32Array,
+  pairs: readonly (readonly [number, number])[],
+  pred: (j: number, axis: number) => number,
+  h: number,
+  o: Required<CoherenceOptions>,
+): { eId: number; eSw: number } | null {
+  let eId = 0, eSw = 0, n = 0;
+  const dist = (j: number, toward: number) => Math.hypot(kp[2 * j] - pred(toward, 0), kp[2 * j + 1] - pred(toward, 1));
+  for (const [l, r] of pairs) {
+    const di = dist(l, l) + dist(r, r), ds = dist(l, r) + dist(r, l);
+    if (!fin(di, ds)) continue;
+    eId += di;
+    eSw += ds;
+    n += 2;
+  }
+  if (!n) return null;
+  eId /= n * h;
+  eSw /= n * h;
+  return eId > o.swapMinJump && eSw < o.swapRatio * eId ? { eId, eSw } : null;
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+const r2 = (x: number) => x.toFixed(2);
+
+export function findCoherenceBreaks(seq: PoseSequence, opts: CoherenceOptions = {}): CoherenceBreak[] {
+  const o = withDefaults(opts);
+  const J = resolveJoints(seq.joint_set);
+  const idx = (side: 'left' | 'right', j: string) => J[`${side}_${j}` as Canonical];
+  const limbs = LIMBS.map((l) => ({
+    name: l.name,
+    pairs: l.joints.map((j) => [idx('left', j), idx('right', j)] as const).filter(([a, b]) => a >= 0 && b >= 0),
+  })).filter((l) => l.pairs.length > 0);
+  const bones = (['left', 'right'] as const).flatMap((s) =>
+    BONES.map(([name, a, b]) => ({ name: `${s} ${name}`, a: idx(s, a), b: idx(s, b) })).filter((b) => b.a >= 0 && b.b >= 0),
+  );
+  const lh = J.left_hip, rh = J.right_hip;
+  const out: CoherenceBreak[] = [];
+
+  for (const [track_id, dets] of detectionsByTrack(seq)) {
+    const centres = dets.map((d) => centre(d.p, lh, rh));
+    const lengths = dets.map((d) => bones.map((b) => boneLength(d.p.keypoints_3d, b.a, b.b)));
+    for (let k = 0; k < dets.length; k++) {
+      const { frame, p } = dets[k];
+      const h = p.bbox[3] > 0 ? p.bbox[3] : NaN;
+      const prev = k > 0 && frame - dets[k - 1].frame <= o.maxGap + 1 ? k - 1 : -1;
+      const prev2 = prev > 0 && dets[prev].frame - dets[prev - 1].frame <= o.maxGap + 1 ? prev - 1 : -1;
+      if (prev >= 0 && Number.isFinite(h)) {
+        const g = frame - dets[prev].frame;
+        const g2 = prev2 >= 0 ? dets[prev].frame - dets[prev2].frame : 0;
+        const predictC = (axis: 0 | 1) =>
+          centres[prev][axis] + (prev2 >= 0 ? ((centres[prev][axis] - centres[prev2][axis]) * g) / g2 : 0);
+        const err = Math.hypot(centres[k][0] - predictC(0), centres[k][1] - predictC(1)) / h;
+        if (err > o.teleport * g) {
+          out.push({ track_id, frame, reason: 'teleport', lasting: true, detail: `body centre ${r2(err)} box heights away from where its motion predicts (limit ${r2(o.teleport * g)} over ${g} frame${g > 1 ? 's' : ''})` });
+        }
+        // limb swaps: labelled vs swapped fit to each joint's own constant-velocity prediction (onset),
+        // and to the midpoint of the previous and next detections (a one-frame swap)
+        const a = dets[prev].p.keypoints_2d, b = prev2 >= 0 ? dets[prev2].p.keypoints_2d : null;
+        const nextOk = k + 1 < dets.length && dets[k + 1].frame - frame <= o.maxGap + 1;
+        const c = nextOk ? dets[k + 1].p.keypoints_2d : null;
+        const gn = nextOk ? dets[k + 1].frame - frame : 0;
+        const kp = p.keypoints_2d;
+        const fwd = (j: number, axis: number) => a[2 * j + axis] + (b ? ((a[2 * j + axis] - b[2 * j + axis]) * g) / g2 : 0);
+        const mid = (j: number, axis: number) => a[2 * j + axis] + ((c![2 * j + axis] - a[2 * j + axis]) * g) / (g + gn);
+        for (const limb of limbs) {
+          const onset = swapTest(kp, limb.pairs, fwd, h, o);
+          if (!onset) continue;
+          const glitch = c ? swapTest(kp, limb.pairs, mid, h, o) : null;
+          out.push({
+            track_id, frame, reason: 'limb_swap', lasting: !glitch,
+            detail: `left/right ${limb.name} swapped${glitch ? ' for one frame' : ' from here on'}: labelled joints ${r2(onset.eId)} box heights off their motion, swapped ${r2(onset.eSw)}`,
+          });
+        }
+      }
+      // bone lengths vs the same bones nearby
+      for (let bi = 0; bi < bones.length; bi++) {
+        const L = lengths[k][bi];
+        if (L === null) continue;
+        const around: number[] = [];
+        for (let m = k - 1; m >= 0 && frame - dets[m].frame <= o.boneWindow; m--) if (lengths[m][bi] !== null) around.push(lengths[m][bi]!);
+        for (let m = k + 1; m < dets.length && dets[m].frame - frame <= o.boneWindow; m++) if (lengths[m][bi] !== null) around.push(lengths[m][bi]!);
+        if (around.length < 4) continue;
+        const ref = median(around);
+        const change = L / ref - 1;
+        if (Math.abs(change) > o.boneChange) {
+          out.push({ track_id, frame, reason: 'bone_length', lasting: false, detail: `${bones[bi].name} ${(L * 100).toFixed(1)} cm vs ${(ref * 100).toFixed(1)} cm around it (${change > 0 ? '+' : ''}${pct(change)})` });
+        }
+      }
+    }
+  }
+  return out.sort((x, y) => x.frame - y.frame || x.track_id - y.track_id);
+}

@@ -1,0 +1,377 @@
+/**
+ * Zero-lag smoothing of a whole PoseSequence, per track: a two-sided, tricube-weighted local quadratic
+ * fit (LOESS without robustness iterations; with equal weights it is a Savitzky-Golay filter).
+ *
+ * Why this method:
+ * - two-sided and symmetric around each frame, so it has zero phase: a step stays where it is in time
+ *   (a causal filter such as One-Euro always lags); results are complete before anyone watches them;
+ * - a local polynomial (degree 2) follows peaks of a movement (a knee's maximum flexion) instead of
+ *   flattening them the way a moving average does, and the tricube taper suppresses high-frequency
+ *   noise much better than Savitzky-Golay's flat window (whose side lobes let frame-to-frame jitter,
+ *   exactly what the second difference measures, through);
+ * - per-sample weights come for free: frames that are not anchors get weight 0 and the same fit fills
+ *   them from their neighbours, and segment ends simply get a one-sided fit (no padding, no invented
+ *   samples);
+ * - it is linear in the samples, so all coordinates of a person share one set of coefficients per frame
+ *   (cheap: ~(2H+1) multiply-adds per coordinate).
+ *
+ * What is smoothed, per track: keypoints_2d, keypoints_3d, bbox, camera translation, SMPL betas and
+ * SMPL rotations. Rotations are smoothed on the rotation manifold: each matrix -> unit quaternion, signs
+ * chosen along the track so neighbouring quaternions lie in the same hemisphere (q and -q are the same
+ * rotation), the four components fitted like any coordinate, renormalised, back to a matrix. For the
+ * small angular spread inside a window this is the standard normalised-quaternion average, and the
+ * result is always a proper rotation.
+ *
+ * Anchors and segments:
+ * - only `detected` person-frames are anchors. A track's detections form a segment while consecutive
+ *   detections are at most `maxGap` + 1 frames apart; nothing is fitted across a longer gap, and frames
+ *   without a detection are never created (the output has exactly the input's frames and persons).
+ * - coherence breaks (./coherence.ts) are excluded as anchors (weight 0): their values are REPLACED by
+ *   the fit of their neighbours (a one-frame limb swap disappears). A `lasting` break (a teleport, a swap
+ *   that does not swap back) also starts a new segment: the track now follows another body or another
+ *   left/right labelling, and a fit across it would blend the two. A frame whose window has no anchor keeps its raw
+ *   values.
+ * - `held` frames (PHALP ghosts: stale copies of the last detection) are not anchors, so they never drag
+ *   the fit towards a stale pose; they are shown as a copy of the SMOOTHED detection they copy (the one
+ *   `frames_since_seen` frames earlier).
+ * - `interpolated` frames are re-interpolated (linear, slerp for rotations) between the smoothed values
+ *   of the detections around them.
+ * Time is the frame index (frames are treated as evenly spaced).
+ * The input is never modified: every output person has new arrays.
+ */
+import { coherenceReach, detectionsByTrack, findCoherenceBreaks, type CoherenceBreak, type CoherenceOptions } from './coherence';
+import { matrixToQuaternion, quaternionToMatrix } from './compact';
+import { slerpRotations } from './interpolate';
+import type { CameraTranslation, PersonPose, PoseFrame, PoseSequence } from './types';
+
+export interface SmoothOptions {
+  /** half-width of the local fit in seconds (frames = round(fps x this), at least 1); default 0.2 */
+  halfWindowSeconds?: number;
+  /** degree of the local polynomial; default 2 */
+  degree?: number;
+  /** longest run of frames without a detection bridged inside one segment; default 3 */
+  maxGap?: number;
+  /** coherence breaks to exclude; default findCoherenceBreaks(seq, coherence) */
+  breaks?: readonly CoherenceBreak[];
+  coherence?: CoherenceOptions;
+}
+
+export const SMOOTH_DEFAULTS = { halfWindowSeconds: 0.2, degree: 2, maxGap: 3 };
+/** how far back a held frame's source detection may lie and still be found in a cut window (PHALP holds up to 50) */
+export const HELD_REACH = 64;
+
+export function halfWindowFrames(fps: number, opts: SmoothOptions = {}): number {
+  const s = opts.halfWindowSeconds ?? SMOOTH_DEFAULTS.halfWindowSeconds;
+  return Math.max(1, Math.round((fps > 0 ? fps : 30) * s));
+}
+
+/**
+ * Frames of context needed on each side of a range so that smoothing the widened range and cutting
+ * gives the same values as smoothing the whole clip (held sources up to HELD_REACH frames back).
+ */
+export function smoothingContext(fps: number, opts: SmoothOptions = {}): number {
+  const maxGap = opts.maxGap ?? SMOOTH_DEFAULTS.maxGap;
+  return halfWindowFrames(fps, opts) + coherenceReach({ maxGap, ...opts.coherence }) + HELD_REACH;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Local polynomial coefficients
+
+/**
+ * Weights c_m such that sum_m c_m y_m is the value at x = 0 of the weighted least-squares polynomial of
+ * degree <= `degree` through (x_m, y_m) with weights w_m; the degree drops when there are too few
+ * points. null when no weight is positive.
+ */
+export function localPolynomialCoefficients(x: ArrayLike<number>, w: ArrayLike<number>, degree: number): Float64Array | null {
+  const n = x.length;
+  let distinct = 0;
+  let lastX = NaN;
+  for (let m = 0; m < n; m++) if (w[m] > 0 && x[m] !== lastX) { distinct++; lastX = x[m]; }
+  if (!distinct) return null;
+  for (let d = Math.min(degree, distinct - 1); d >= 0; d--) {
+    const size = d + 1;
+    // normal matrix A = X^T W X, solve A z = e0; the value at 0 is sum_m w_m y_m (sum_i z_i x_m^i)
+    const A = new Float64Array(size * size);
+    const moments = new Float64Array(2 * size - 1); // sum_m w_m x_m^k
+    for (let m = 0; m < n; m++) {
+      if (!(w[m] > 0)) continue;
+      let p = w[m];
+      for (let k = 0; k < moments.length; k++) {
+        moments[k] += p;
+        p *= x[m];
+      }
+    }
+    for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) A[i * size + j] = moments[i + j];
+    const z = solveE0(A, size);
+    if (!z) continue;
+    const c = new Float64Array(n);
+    for (let m = 0; m < n; m++) {
+      if (!(w[m] > 0)) continue;
+      let s = 0, p = 1;
+      for (let i = 0; i < size; i++) {
+        s += z[i] * p;
+        p *= x[m];
+      }
+      c[m] = w[m] * s;
+    }
+    return c;
+  }
+  return null;
+}
+
+/** Solves A z = e0 by Gaussian elimination with partial pivoting; null when (near) singular. */
+function solveE0(A: Float64Array, n: number): Float64Array | null {
+  const M = Float64Array.from(A);
+  const b = new Float64Array(n);
+  b[0] = 1;
+  const scale = Math.max(...Array.from(A, Math.abs)) || 1;
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(M[r * n + col]) > Math.abs(M[piv * n + col])) piv = r;
+    if (Math.abs(M[piv * n + col]) < 1e-10 * scale) return null;
+    if (piv !== col) {
+      for (let k = 0; k < n; k++) [M[col * n + k], M[piv * n + k]] = [M[piv * n + k], M[col * n + k]];
+      [b[col], b[piv]] = [b[piv], b[col]];
+    }
+    for (let r = col + 1; r < n; r++) {
+      const f = M[r * n + col] / M[col * n + col];
+      if (!f) continue;
+      for (let k = col; k < n; k++) M[r * n + k] -= f * M[col * n + k];
+      b[r] -= f * b[col];
+    }
+  }
+  const z = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = b[r];
+    for (let k = r + 1; k < n; k++) s -= M[r * n + k] * z[k];
+    z[r] = s / M[r * n + r];
+  }
+  return z.every(Number.isFinite) ? z : null;
+}
+
+const tricube = (u: number) => {
+  const a = Math.abs(u);
+  if (a >= 1) return 0;
+  const t = 1 - a * a * a;
+  return t * t * t;
+};
+
+// ---------------------------------------------------------------------------------------------------
+
+interface Det {
+  frame: number;
+  p: PersonPose;
+}
+
+/** Sum of c_m * arr_m over the window, into a new Float32Array (arrays of equal length). */
+function combine(arrays: readonly ArrayLike<number>[], c: Float64Array, from: number, length: number): Float32Array {
+  const acc = new Float64Array(length);
+  for (let m = 0; m < c.length; m++) {
+    const cm = c[m];
+    if (!cm) continue;
+    const a = arrays[from + m];
+    for (let i = 0; i < length; i++) acc[i] += cm * a[i];
+  }
+  return Float32Array.from(acc);
+}
+
+function quaternionsOf(p: PersonPose): Float32Array | null {
+  if (!p.smpl) return null;
+  const q = new Float32Array(96);
+  matrixToQuaternion(p.smpl.global_orient, 0, q, 0);
+  for (let r = 0; r < 23; r++) matrixToQuaternion(p.smpl.body_pose, 9 * r, q, 4 * (r + 1));
+  return q;
+}
+
+/** Flips each quaternion of `q` into the hemisphere of the same rotation in `ref`. */
+function alignHemispheres(q: Float32Array, ref: Float32Array): void {
+  for (let o = 0; o < q.length; o += 4) {
+    if (q[o] * ref[o] + q[o + 1] * ref[o + 1] + q[o + 2] * ref[o + 2] + q[o + 3] * ref[o + 3] < 0) {
+      q[o] = -q[o]; q[o + 1] = -q[o + 1]; q[o + 2] = -q[o + 2]; q[o + 3] = -q[o + 3];
+    }
+  }
+}
+
+function copyPerson(p: PersonPose): PersonPose {
+  return {
+    ...p,
+    keypoints_3d: p.keypoints_3d.slice(),
+    keypoints_2d: p.keypoints_2d.slice(),
+    keypoint_scores: p.keypoint_scores ? p.keypoint_scores.slice() : null,
+    bbox: [...p.bbox] as PersonPose['bbox'],
+    camera: p.camera ? { ...p.camera } : null,
+    smpl: p.smpl ? { global_orient: p.smpl.global_orient.slice(), body_pose: p.smpl.body_pose.slice(), betas: p.smpl.betas.slice() } : null,
+  };
+}
+
+/** A person with `from`'s state fields and `values`' pose values (new arrays). */
+function withValues(from: PersonPose, values: PersonPose): PersonPose {
+  const v = copyPerson(values);
+  return { ...v, track_id: from.track_id, state: from.state, confidence: from.confidence, tracking_confidence: from.tracking_confidence, frames_since_seen: from.frames_since_seen, keypoint_scores: from.keypoint_scores ? from.keypoint_scores.slice() : null };
+}
+
+function smoothSegment(dets: Det[], weights: number[], H: number, degree: number, out: Map<number, PersonPose>): void {
+  const n = dets.length;
+  const kp3 = dets.map((d) => d.p.keypoints_3d);
+  const kp2 = dets.map((d) => d.p.keypoints_2d);
+  const boxes = dets.map((d) => d.p.bbox);
+  const cams = dets.map((d) => (d.p.camera ? [d.p.camera.tx, d.p.camera.ty, d.p.camera.tz] : null));
+  const betas = dets.map((d) => d.p.smpl?.betas ?? null);
+  const quats = dets.map((d) => quaternionsOf(d.p));
+  let lastQ: Float32Array | null = null;
+  for (const q of quats) {
+    if (!q) continue;
+    if (lastQ) alignHemispheres(q, lastQ);
+    lastQ = q;
+  }
+  const x: number[] = [], wBase: number[] = [], wCam: number[] = [], wSmpl: number[] = [];
+  let lo = 0;
+  for (let k = 0; k < n; k++) {
+    const fk = dets[k].frame;
+    while (dets[lo].frame < fk - H) lo++;
+    let hi = k;
+    while (hi + 1 < n && dets[hi + 1].frame <= fk + H) hi++;
+    x.length = wBase.length = wCam.length = wSmpl.length = 0;
+    for (let m = lo; m <= hi; m++) {
+      const u = (dets[m].frame - fk) / (H + 1);
+      const w = weights[m] * tricube(u);
+      x.push(u);
+      wBase.push(w);
+      wCam.push(cams[m] ? w : 0);
+      wSmpl.push(quats[m] && betas[m] ? w : 0);
+    }
+    const p = dets[k].p;
+    // a frame that is not an anchor is filled from its neighbours: no polynomial extrapolation from one
+    // side (a weighted mean of that side), at most a line between the two sides
+    let deg = degree;
+    if (!(weights[k] > 0)) {
+      let before = false, after = false;
+      for (let m = 0; m < x.length; m++) if (wBase[m] > 0) x[m] < 0 ? (before = true) : (after = true);
+      deg = before && after ? Math.min(degree, 1) : 0;
+    }
+    const cBase = localPolynomialCoefficients(x, wBase, deg);
+    if (!cBase) {
+      out.set(fk, copyPerson(p));
+      continue;
+    }
+    const J3 = p.keypoints_3d.length, J2 = p.keypoints_2d.length;
+    const box = combine(boxes, cBase, lo, 4);
+    let camera: CameraTranslation | null = null;
+    if (p.camera) {
+      const c = localPolynomialCoefficients(x, wCam, deg);
+      if (c) {
+        const t = combine(cams as number[][], c, lo, 3);
+        camera = { tx: t[0], ty: t[1], tz: t[2] };
+      } else camera = { ...p.camera };
+    }
+    let smpl: PersonPose['smpl'] = null;
+    if (p.smpl) {
+      const c = localPolynomialCoefficients(x, wSmpl, deg);
+      if (c) {
+        const q = combine(quats as Float32Array[], c, lo, 96);
+        const global_orient = new Float32Array(9), body_pose = new Float32Array(207);
+        for (let r = 0; r < 24; r++) {
+          const o = 4 * r;
+          const l = Math.hypot(q[o], q[o + 1], q[o + 2], q[o + 3]);
+          // a degenerate average (cannot happen for nearby rotations) keeps the raw rotation
+          const src = l > 0.5 ? q : quats[k]!;
+          const norm = l > 0.5 ? l : 1;
+          const unit = [src[o] / norm, src[o + 1] / norm, src[o + 2] / norm, src[o + 3] / norm];
+          if (r === 0) quaternionToMatrix(unit, 0, global_orient, 0);
+          else quaternionToMatrix(unit, 0, body_pose, 9 * (r - 1));
+        }
+        smpl = { global_orient, body_pose, betas: combine(betas as Float32Array[], c, lo, p.smpl.betas.length) };
+      } else smpl = copyPerson(p).smpl;
+    }
+    out.set(fk, {
+      ...p,
+      keypoints_3d: combine(kp3, cBase, lo, J3),
+      keypoints_2d: combine(kp2, cBase, lo, J2),
+      keypoint_scores: p.keypoint_scores ? p.keypoint_scores.slice() : null,
+      bbox: [box[0], box[1], box[2], box[3]],
+      camera,
+      smpl,
+    });
+  }
+}
+
+function lerpArr(a: ArrayLike<number>, b: ArrayLike<number>, t: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] + (b[i] - a[i]) * t;
+  return out;
+}
+
+function interpolateBetween(raw: PersonPose, a: PersonPose, b: PersonPose, t: number): PersonPose {
+  const box = lerpArr(a.bbox, b.bbox, t);
+  return {
+    ...raw,
+    keypoints_3d: lerpArr(a.keypoints_3d, b.keypoints_3d, t),
+    keypoints_2d: lerpArr(a.keypoints_2d, b.keypoints_2d, t),
+    keypoint_scores: raw.keypoint_scores ? raw.keypoint_scores.slice() : null,
+    bbox: [box[0], box[1], box[2], box[3]],
+    camera: raw.camera && a.camera && b.camera
+      ? { tx: a.camera.tx + (b.camera.tx - a.camera.tx) * t, ty: a.camera.ty + (b.camera.ty - a.camera.ty) * t, tz: a.camera.tz + (b.camera.tz - a.camera.tz) * t }
+      : raw.camera ? { ...raw.camera } : null,
+    smpl: raw.smpl && a.smpl && b.smpl
+      ? { global_orient: slerpRotations(a.smpl.global_orient, b.smpl.global_orient, t), body_pose: slerpRotations(a.smpl.body_pose, b.smpl.body_pose, t), betas: lerpArr(a.smpl.betas, b.smpl.betas, t) }
+      : copyPerson(raw).smpl,
+  };
+}
+
+/** The first value > x of an ascending list, or undefined. */
+function firstAfter(sorted: readonly number[], x: number): number | undefined {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (sorted[m] > x) hi = m;
+    else lo = m + 1;
+  }
+  return sorted[lo];
+}
+
+/**
+ * Zero-lag two-sided smoothing of a whole sequence, per track; returns a NEW sequence of the same shape
+ * (same frames, same persons in the same order, same states: nothing invented), raw input untouched.
+ */
+export function smoothSequence(seq: PoseSequence, opts: SmoothOptions = {}): PoseSequence {
+  const H = halfWindowFrames(seq.fps, opts);
+  const degree = opts.degree ?? SMOOTH_DEFAULTS.degree;
+  const maxGap = opts.maxGap ?? SMOOTH_DEFAULTS.maxGap;
+  const breaks = opts.breaks ?? findCoherenceBreaks(seq, { maxGap, ...opts.coherence });
+  const excluded = new Set(breaks.map((b) => `${b.track_id}:${b.frame}`));
+  const splits = new Set(breaks.filter((b) => b.lasting).map((b) => `${b.track_id}:${b.frame}`));
+
+  // smoothed detections per track: frame -> person
+  const smoothed = new Map<number, Map<number, PersonPose>>();
+  const detectedFrames = new Map<number, number[]>();
+  for (const [id, dets] of detectionsByTrack(seq)) {
+    const out = new Map<number, PersonPose>();
+    smoothed.set(id, out);
+    detectedFrames.set(id, dets.map((d) => d.frame));
+    let start = 0;
+    for (let k = 1; k <= dets.length; k++) {
+      if (k < dets.length && dets[k].frame - dets[k - 1].frame <= maxGap + 1 && !splits.has(`${id}:${dets[k].frame}`)) continue;
+      const seg = dets.slice(start, k);
+      smoothSegment(seg, seg.map((d) => (excluded.has(`${id}:${d.frame}`) ? 0 : 1)), H, degree, out);
+      start = k;
+    }
+  }
+
+  const frames: PoseFrame[] = seq.frames.map((f) => ({
+    frame_number: f.frame_number,
+    timestamp: f.timestamp,
+    persons: f.persons.map((p) => {
+      const mine = smoothed.get(p.track_id);
+      if (p.state === 'detected') return mine?.get(f.frame_number) ?? copyPerson(p);
+      const source = p.frames_since_seen > 0 ? mine?.get(f.frame_number - p.frames_since_seen) : undefined;
+      if (p.state === 'held') return source ? withValues(p, source) : copyPerson(p);
+      // interpolated: between the smoothed detections before and after
+      const nextFrame = firstAfter(detectedFrames.get(p.track_id) ?? [], f.frame_number);
+      const next = nextFrame !== undefined ? mine?.get(nextFrame) : undefined;
+      if (!source || !next || nextFrame === undefined) return copyPerson(p);
+      const a = f.frame_number - p.frames_since_seen;
+      return interpolateBetween(p, source, next, (f.frame_number - a) / (nextFrame - a));
+    }),
+  }));
+  return { ...seq, joint_names: [...seq.joint_names], intrinsics: seq.intrinsics ? { ...seq.intrinsics } : null, frames };
+}
