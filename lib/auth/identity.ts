@@ -62,7 +62,10 @@ async function sessionActor(request: Request): Promise<UserActor | null> {
   const cookie = request.headers.get('cookie');
   if (!cookie || !SESSION_COOKIE.test(cookie)) return null;
   const auth = await getAuth(requestOrigin(request));
-  const found = await auth.api.getSession({ headers: request.headers, query: { disableRefresh: true } });
+  const found = await auth.api.getSession({ headers: request.headers, query: { disableRefresh: true } }).catch((err) => {
+    // better-auth wraps a database failure in a 500 APIError: surface the cause (e.g. MongoDB unreachable)
+    throw (err as { cause?: unknown })?.cause ?? err;
+  });
   if (!found) return null;
   const u = found.user as typeof found.user & { role?: Role };
   return { kind: 'user', userId: u.id, email: u.email, name: u.name, role: u.role === 'admin' ? 'admin' : 'coach', via: 'session' };

@@ -1,5 +1,6 @@
 import type { ClipDoc } from '../clips/repo';
-import { authenticate, type Actor, type ShareActor, type UserActor } from '../auth/identity';
+import { ANONYMOUS, authenticate, type Actor, type ShareActor, type UserActor } from '../auth/identity';
+import { isMongoUnavailable } from '../db';
 import { countExport, countUpload } from '../auth/limits';
 import { fromOwnOrigin } from '../auth/origin';
 import { requireClip, type ClipAction } from '../auth/policy';
@@ -54,7 +55,7 @@ export function route<R extends RouteRule>(rule: R, handler: Handler<ActorFor<R>
     const name = `${request.method} ${new URL(request.url).pathname}`;
     return handle(name, async () => {
       const params: Params = (await context?.params) ?? {};
-      const actor = rule === 'public' ? await authenticate(request).catch(() => ({ kind: 'anonymous' }) as const) : await authenticate(request);
+      const actor = rule === 'public' ? await authenticate(request).catch(() => ANONYMOUS) : await authenticate(request).catch(unidentified);
       if (!SAFE.has(request.method) && actor.kind === 'user' && actor.via === 'session' && !fromOwnOrigin(request)) {
         throw new HttpError(403, 'Refused: a state-changing request signed in by cookie must come from this site (Origin check).');
       }
@@ -77,6 +78,17 @@ export function route<R extends RouteRule>(rule: R, handler: Handler<ActorFor<R>
     });
   };
   return Object.assign(fn, { rule });
+}
+
+/** The caller could not be identified because a backing service is down: 503 that says so. */
+function unidentified(err: unknown): never {
+  if (isMongoUnavailable(err) || /Mongo/.test(`${(err as Error)?.name} ${(err as Error)?.message}`)) {
+    throw new HttpError(
+      503,
+      'The database (MongoDB) is not reachable right now, so the caller could not be checked: the request was not carried out and anything sent with it was not kept. Please try again in a moment.',
+    );
+  }
+  throw err;
 }
 
 /** Reads a JSON object body (400 with a clear message otherwise). */

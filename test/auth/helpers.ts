@@ -65,3 +65,27 @@ export function asUser(user: { cookie: string }, url: string, init: RequestInit 
 }
 
 export const params = <T extends Record<string, string>>(p: T) => ({ params: Promise.resolve(p) });
+
+let fileUser: Promise<TestUser> | null = null;
+/**
+ * One real account per test file (the file's first sign-up: the admin of its fresh database), for
+ * tests of other features that now need a caller.
+ */
+export function testUser(): Promise<TestUser> {
+  fileUser ??= signUp({ email: uniqueEmail('owner') }).catch((err) => {
+    fileUser = null;
+    throw err;
+  });
+  return fileUser;
+}
+
+export async function testOwner(): Promise<UserActor> {
+  return (await testUser()).actor;
+}
+
+/** Adds a user's session cookie (and our Origin) to a Request built elsewhere, e.g. a streamed multipart upload. */
+export function signedIn(request: Request, user: { cookie: string }): Request {
+  request.headers.set('cookie', user.cookie);
+  if (!['GET', 'HEAD'].includes(request.method)) request.headers.set('origin', ORIGIN);
+  return request;
+}

@@ -10,6 +10,7 @@ import { closeDb } from '../../lib/db';
 import { closeQueue } from '../../lib/queue';
 import { closeSharedRedis } from '../../lib/redis';
 import { fileChunks, multipartRequest, PHALP_DOUBLE_DIR, startWorker, waitFor, waitForWorkerReady } from './helpers';
+import { testOwner } from '../auth/helpers';
 
 /**
  * POSE_FALLBACK=cpu: PHALP (its TEST DOUBLE, told to fail before its frame loop the way a machine
@@ -36,7 +37,7 @@ it('without POSE_FALLBACK the clip fails with PHALP\'s explained reason and its 
   const w = startWorker(FAILING_PHALP);
   try {
     await waitForWorkerReady(w);
-    const clip = await acceptUpload(multipartRequest({ name: 'fails.mp4', chunks: fileChunks(makeClip()) }));
+    const clip = await acceptUpload(await testOwner(), multipartRequest({ name: 'fails.mp4', chunks: fileChunks(makeClip()) }));
     const failed = await waitFor(async () => {
       const d = await getClipDoc(clip.id);
       return d?.status === 'failed' ? d : null;
@@ -54,7 +55,7 @@ it('with POSE_FALLBACK=cpu the clip is done by the CPU runner and says why', { t
   const w = startWorker({ ...FAILING_PHALP, POSE_FALLBACK: 'cpu' });
   try {
     await waitForWorkerReady(w);
-    const clip = await acceptUpload(multipartRequest({ name: 'fallback.mp4', chunks: fileChunks(makeClip()) }));
+    const clip = await acceptUpload(await testOwner(), multipartRequest({ name: 'fallback.mp4', chunks: fileChunks(makeClip()) }));
     const done = await waitFor(async () => {
       const d = await getClipDoc(clip.id);
       if (d?.status === 'failed') throw new Error(`failed: ${d.error}`);

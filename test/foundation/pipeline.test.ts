@@ -13,6 +13,7 @@ import { closeQueue, queueStatus } from '../../lib/queue';
 import { closeSharedRedis } from '../../lib/redis';
 import { clipLayout } from '../../lib/storage/layout';
 import { fileChunks, multipartRequest, PHALP_DOUBLE_DIR, SAMPLE_VIDEO, startWorker, waitFor, waitForWorkerReady, type WorkerProcess } from './helpers';
+import { testOwner } from '../auth/helpers';
 
 /**
  * The whole job against real MongoDB, Redis, ffmpeg and worker processes. The pose runner is PHALP,
@@ -80,7 +81,7 @@ describe('the pose job', { timeout: 240_000 }, () => {
   it('goes queued -> processing -> done, with exact metadata and one document per video frame', async () => {
     const w = worker({ PHALP_DOUBLE_FPS: '400' });
     await waitForWorkerReady(w);
-    const clip = await acceptUpload(multipartRequest({ name: 'jump.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
+    const clip = await acceptUpload(await testOwner(), multipartRequest({ name: 'jump.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
     const seen: string[] = [clip.status];
     const watcher = setInterval(async () => {
       const doc = await getClipDoc(clip.id).catch(() => null);
@@ -99,13 +100,13 @@ describe('the pose job', { timeout: 240_000 }, () => {
     expect(fs.existsSync(clipLayout(getConfig().dataDir, clip.id).playable)).toBe(true);
 
     // the same content again re-uses the results instead of queueing GPU work twice
-    const again = await acceptUpload(multipartRequest({ name: 'same-again.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
+    const again = await acceptUpload(await testOwner(), multipartRequest({ name: 'same-again.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
     expect(again.status).toBe('done');
     expect(again.reusedFrom).toBe(clip.id);
     expect(await frameDocCount(again.id)).toBe(230);
 
     // deleting the first leaves the re-used copy intact
-    await deleteClip(clip.id);
+    await deleteClip(await testOwner(), clip.id);
     expect(await getClipDoc(clip.id)).toBeNull();
     expect(await frameDocCount(clip.id)).toBe(0);
     expect(fs.existsSync(clipLayout(getConfig().dataDir, clip.id).dir)).toBe(false);
@@ -116,10 +117,10 @@ describe('the pose job', { timeout: 240_000 }, () => {
   it('cancel kills the running PHALP process tree and keeps the clip as canceled', async () => {
     const w = worker({ PHALP_DOUBLE_MODE: 'hang' });
     await waitForWorkerReady(w);
-    const clip = await acceptUpload(multipartRequest({ name: 'hang.mp4', chunks: fileChunks(makeClip(2)) }));
+    const clip = await acceptUpload(await testOwner(), multipartRequest({ name: 'hang.mp4', chunks: fileChunks(makeClip(2)) }));
     const runsDir = clipLayout(getConfig().dataDir, clip.id).runsDir;
     await waitFor(async () => processesMentioning(runsDir).length > 0, 60_000, 'PHALP double running');
-    const canceled = await cancelClip(clip.id);
+    const canceled = await cancelClip(await testOwner(), clip.id);
     expect(canceled.status).toBe('canceled');
     await waitFor(async () => processesMentioning(runsDir).length === 0, 10_000, 'no process of the run left');
     expect(processesMentioning(clip.id)).toEqual([]);
@@ -132,7 +133,7 @@ describe('the pose job', { timeout: 240_000 }, () => {
     const w1 = worker({ PHALP_DOUBLE_FPS: '2' });
     await waitForWorkerReady(w1);
     const file = makeClip(4); // 96 frames, ~48 s of "tracking"
-    const clip = await acceptUpload(multipartRequest({ name: 'killed.mp4', chunks: fileChunks(file) }));
+    const clip = await acceptUpload(await testOwner(), multipartRequest({ name: 'killed.mp4', chunks: fileChunks(file) }));
     await waitFor(async () => {
       const doc = await getClipDoc(clip.id);
       return doc?.stage === 'tracking' && doc.progress > 0.35 ? doc : null;
@@ -163,15 +164,15 @@ describe('the pose job', { timeout: 240_000 }, () => {
 
   it('reports each waiting clip position in the queue', async () => {
     // no worker is running: both wait
-    const a = await acceptUpload(multipartRequest({ name: 'a.mp4', chunks: fileChunks(makeClip(1)) }));
-    const b = await acceptUpload(multipartRequest({ name: 'b.mp4', chunks: fileChunks(makeClip(1)) }));
+    const a = await acceptUpload(await testOwner(), multipartRequest({ name: 'a.mp4', chunks: fileChunks(makeClip(1)) }));
+    const b = await acceptUpload(await testOwner(), multipartRequest({ name: 'b.mp4', chunks: fileChunks(makeClip(1)) }));
     const status = await queueStatus();
     const pa = status.queue.find((q) => q.clipId === a.id)?.position;
     const pb = status.queue.find((q) => q.clipId === b.id)?.position;
     expect(pa).toBeDefined();
     expect(pb).toBe(pa! + 1);
-    await deleteClip(a.id);
-    await deleteClip(b.id);
+    await deleteClip(await testOwner(), a.id);
+    await deleteClip(await testOwner(), b.id);
     expect((await queueStatus()).queue.find((q) => q.clipId === a.id)).toBeUndefined();
   });
 });

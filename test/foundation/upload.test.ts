@@ -14,10 +14,11 @@ import { closeSharedRedis } from '../../lib/redis';
 import { clipLayout, uploadsDir } from '../../lib/storage/layout';
 import { HttpError } from '../../lib/upload';
 import { bytesChunks, fileChunks, multipartRequest, SAMPLE_VIDEO } from './helpers';
+import { testOwner } from '../auth/helpers';
 
 async function uploadError(req: Request): Promise<HttpError> {
   try {
-    await acceptUpload(req);
+    await acceptUpload(await testOwner(), req);
   } catch (err) {
     if (err instanceof HttpError) return err;
     throw err;
@@ -42,7 +43,7 @@ afterAll(async () => {
 
 describe('POST /api/clips (acceptUpload)', () => {
   it('accepts the real sample clip, stores it under its id with its sha256, and queues a job', async () => {
-    const clip = await acceptUpload(multipartRequest({ name: 'two_people_jump.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
+    const clip = await acceptUpload(await testOwner(), multipartRequest({ name: 'two_people_jump.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
     expect(clip.status).toBe('queued');
     expect(clip.filename).toBe('two_people_jump.mp4');
     const expectedSha = crypto.createHash('sha256').update(fs.readFileSync(SAMPLE_VIDEO)).digest('hex');
@@ -56,7 +57,7 @@ describe('POST /api/clips (acceptUpload)', () => {
   });
 
   it('keeps the original name for display only, never as a path', async () => {
-    const clip = await acceptUpload(multipartRequest({ name: '../../etc/passwd.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
+    const clip = await acceptUpload(await testOwner(), multipartRequest({ name: '../../etc/passwd.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
     expect(clip.filename).toBe('passwd.mp4');
     expect(fs.existsSync(clipLayout(getConfig().dataDir, clip.id).source)).toBe(true);
   });

@@ -14,6 +14,7 @@ import { deleteFrames } from '../../lib/frames/repo';
 import { GET } from '../../app/api/clips/[id]/frames/route';
 import { insertClip, openTestDb } from './db';
 import { syntheticSequence } from './synthetic-sequence';
+import { signedIn, testUser } from '../auth/helpers';
 
 let db: Db;
 let drop: () => Promise<void>;
@@ -49,7 +50,7 @@ describe('GET /api/clips/:id/frames (framesResponse)', () => {
     const person = body.frames[0].persons[0];
     expect(Object.keys(body.frames[0]).sort()).toEqual(['frame_number', 'persons', 'timestamp']);
     expect(Object.keys(person).sort()).toEqual(
-      ['bbox', 'camera', 'confidence', 'frames_since_seen', 'keypoint_scores', 'keypoints_2d', 'keypoints_3d', 'smpl', 'state', 'track_id', 'tracking_confidence'].sort(),
+      ['bbox', 'camera', 'confidence', 'frames_since_seen', 'joint_angles', 'joint_angles_low_validity', 'keypoint_scores', 'keypoints_2d', 'keypoints_3d', 'smpl', 'state', 'track_id', 'tracking_confidence'].sort(),
     );
     const src = seq.frames[100].persons[0];
     expect(person.track_id).toBe(src.track_id);
@@ -165,7 +166,8 @@ describe('GET /api/clips/:id/frames (framesResponse)', () => {
     const id = await insertClip(appDb);
     try {
       await saveSequence(id, syntheticSequence({ frames: 30, tracks: 2, seed: 2 }), { db: appDb });
-      const call = (q: string) => GET(new Request(`http://localhost/api/clips/${id}/frames${q}`), { params: Promise.resolve({ id }) });
+      const user = await testUser(); // the file's account (admin of its database): the route needs a caller
+      const call = (q: string) => GET(signedIn(new Request(`http://localhost/api/clips/${id}/frames${q}`), user), { params: Promise.resolve({ id }) });
       const res = await call('?from=20&to=22');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/application\/json/);

@@ -16,6 +16,8 @@ import type { EmbeddedRedis } from '../../scripts/services/redis';
 import { fileChunks, multipartRequest, waitFor, waitForWorkerReady } from '../foundation/helpers';
 import { startTestRedis, testTempDir } from '../setup/test-services';
 import { frameDocs, makeClip, waitForStatus, workerPool } from './helpers';
+import { signedIn, testUser, type TestUser } from '../auth/helpers';
+
 
 /**
  * Redis outages against real processes: this file runs its OWN redis-server (AOF on, as in
@@ -44,6 +46,12 @@ beforeAll(async () => {
   resetConfigForTests();
   tmp = testTempDir('clips');
 });
+
+// a real account (and session) made before any outage of the test
+let user: TestUser;
+beforeAll(async () => {
+  user = await testUser();
+});
 afterEach(async () => {
   await pool.killAll();
   // every test starts with Redis up
@@ -60,7 +68,7 @@ describe('Redis outages', { timeout: 180_000 }, () => {
     await killRedis();
 
     const t0 = Date.now();
-    const res = await postClipRoute(multipartRequest({ name: 'during-outage.mp4', chunks: fileChunks(makeClip(tmp, 2)) }));
+    const res = await postClipRoute(signedIn(multipartRequest({ name: 'during-outage.mp4', chunks: fileChunks(makeClip(tmp, 2)) }), user));
     const body = await res.json();
     // before the fix the request hung: the queue's connection waits for Redis without limit
     expect(Date.now() - t0).toBeLessThan(15_000);
@@ -73,7 +81,7 @@ describe('Redis outages', { timeout: 180_000 }, () => {
 
     // GET /api/clips/:id of a queued clip reads its queue position from Redis: bounded, not a hang
     const t1 = Date.now();
-    const view = await getClipRoute(new Request(`http://localhost/api/clips/${id}`), { params: Promise.resolve({ id }) });
+    const view = await getClipRoute(signedIn(new Request(`http://localhost/api/clips/${id}`), user), { params: Promise.resolve({ id }) });
     expect(view.status).toBe(200);
     expect((await view.json()).queuePosition).toBeNull();
     expect(Date.now() - t1).toBeLessThan(6000);
@@ -86,7 +94,7 @@ describe('Redis outages', { timeout: 180_000 }, () => {
   });
 
   it('cancel, retry and delete while Redis is down answer promptly and never leave a clip without a way forward', async () => {
-    const clip = await acceptUpload(multipartRequest({ name: 'cancel-in-outage.mp4', chunks: fileChunks(makeClip(tmp, 1)) }));
+    const clip = await acceptUpload(user.actor, multipartRequest({ name: 'cancel-in-outage.mp4', chunks: fileChunks(makeClip(tmp, 1)) }));
     await killRedis();
     const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
       const t0 = Date.now();
@@ -97,11 +105,11 @@ describe('Redis outages', { timeout: 180_000 }, () => {
       }
     };
     // cancel: the clip is canceled all the same (a waiting job is dropped when a worker claims it)
-    expect((await timed(() => cancelClip(clip.id))).status).toBe('canceled');
+    expect((await timed(() => cancelClip(user.actor, clip.id))).status).toBe('canceled');
     // retry: queued in MongoDB; the reconciler adds the job once Redis is back
-    expect((await timed(() => retryClip(clip.id))).status).toBe('queued');
+    expect((await timed(() => retryClip(user.actor, clip.id))).status).toBe('queued');
     // delete: refused with a clear 503, nothing removed (a running job could write the files again)
-    const err = await timed(() => deleteClip(clip.id).then(() => null, (e) => e));
+    const err = await timed(() => deleteClip(user.actor, clip.id).then(() => null, (e) => e));
     expect(err).toBeInstanceOf(HttpError);
     expect((err as HttpError).status).toBe(503);
     expect((err as HttpError).message).toMatch(/Redis.*try deleting it again/);
@@ -110,20 +118,20 @@ describe('Redis outages', { timeout: 180_000 }, () => {
 
     await restartRedis();
     // once Redis is back the delete goes through
-    await waitFor(async () => (await deleteClip(clip.id).then(() => true, () => false)) || null, 20_000, 'delete after the restart');
+    await waitFor(async () => (await deleteClip(user.actor, clip.id).then(() => true, () => false)) || null, 20_000, 'delete after the restart');
     expect(await getClipDoc(clip.id)).toBeNull();
   });
 
   it('the reconciler queues again a clip whose job was removed, and a processing clip whose job Redis lost (FLUSHALL)', async () => {
     // 1) a queued clip whose job is gone (removed from Redis), no worker running
-    const lost = await acceptUpload(multipartRequest({ name: 'job-removed.mp4', chunks: fileChunks(makeClip(tmp, 1)) }));
+    const lost = await acceptUpload(user.actor, multipartRequest({ name: 'job-removed.mp4', chunks: fileChunks(makeClip(tmp, 1)) }));
     await (await poseQueue().getJob(lost.id))!.remove();
     expect(await poseQueue().getJob(lost.id)).toBeUndefined();
 
     // 2) a clip being processed when its worker died AND Redis lost everything
     const w1 = pool.start({ PHALP_DOUBLE_FPS: '4' });
     await waitForWorkerReady(w1);
-    const running = await acceptUpload(multipartRequest({ name: 'flushed.mp4', chunks: fileChunks(makeClip(tmp, 3)) }));
+    const running = await acceptUpload(user.actor, multipartRequest({ name: 'flushed.mp4', chunks: fileChunks(makeClip(tmp, 3)) }));
     // the first clip has no job: w1 only ever sees the second one
     await waitFor(async () => (await getClipDoc(running.id))?.stage === 'tracking', 60_000, 'tracking under way');
     await w1.stop('SIGKILL');
@@ -148,7 +156,7 @@ describe('Redis outages', { timeout: 180_000 }, () => {
     await killRedis();
     await new Promise((r) => setTimeout(r, 2000));
     await restartRedis();
-    const clip = await acceptUpload(multipartRequest({ name: 'after-restart.mp4', chunks: fileChunks(makeClip(tmp, 1)) }));
+    const clip = await acceptUpload(user.actor, multipartRequest({ name: 'after-restart.mp4', chunks: fileChunks(makeClip(tmp, 1)) }));
     const done = await waitForStatus(clip.id, 'done', [w], 90_000);
     expect(await frameDocs(clip.id)).toEqual({ count: done.video!.frameCount, distinct: done.video!.frameCount });
     expect(w.child.exitCode).toBeNull();
@@ -157,7 +165,7 @@ describe('Redis outages', { timeout: 180_000 }, () => {
   it('Redis killed (-9) and restarted while a job runs: the job still ends done, never stuck, one document per frame', async () => {
     const w = pool.start({ PHALP_DOUBLE_FPS: '8' }); // 72 frames: ~9 s of tracking
     await waitForWorkerReady(w);
-    const clip = await acceptUpload(multipartRequest({ name: 'mid-job.mp4', chunks: fileChunks(makeClip(tmp, 3)) }));
+    const clip = await acceptUpload(user.actor, multipartRequest({ name: 'mid-job.mp4', chunks: fileChunks(makeClip(tmp, 3)) }));
     await waitFor(async () => {
       const doc = await getClipDoc(clip.id);
       return doc?.stage === 'tracking' && doc.progress > 0.3 ? doc : null;

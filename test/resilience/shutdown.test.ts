@@ -9,6 +9,7 @@ import { clipLayout } from '../../lib/storage/layout';
 import { fileChunks, multipartRequest, waitFor, waitForWorkerReady, type WorkerProcess } from '../foundation/helpers';
 import { testTempDir } from '../setup/test-services';
 import { descendantsOf, frameDocs, makeClip, processesMentioning, waitForStatus, workerPool } from './helpers';
+import { testOwner } from '../auth/helpers';
 
 /** Graceful worker shutdown (SIGTERM) with real worker processes and the PHALP TEST DOUBLE. */
 let tmp: string;
@@ -46,7 +47,7 @@ describe('worker shutdown (SIGTERM)', { timeout: 180_000 }, () => {
   it('during a job: the job is handed back, another worker finishes it, no duplicates; the first exits 0 and leaves no child', async () => {
     const w1 = pool.start({ PHALP_DOUBLE_FPS: '3', WORKER_SHUTDOWN_GRACE_MS: '1500' }); // 72 frames: ~24 s of tracking
     await waitForWorkerReady(w1);
-    const clip = await acceptUpload(multipartRequest({ name: 'sigterm.mp4', chunks: fileChunks(makeClip(tmp, 3)) }));
+    const clip = await acceptUpload(await testOwner(), multipartRequest({ name: 'sigterm.mp4', chunks: fileChunks(makeClip(tmp, 3)) }));
     await waitFor(async () => {
       const doc = await getClipDoc(clip.id);
       return doc?.stage === 'tracking' && doc.progress > 0.3 ? doc : null;
