@@ -1,13 +1,17 @@
 import type { Db } from 'mongodb';
 import { getConfig } from '../config';
 import { getDb } from '../db';
+import { angleDepthDominated, jointAngles } from '../pose/angles';
 import type { PersonPose, PoseFrame } from '../pose/types';
 import { bodyMeshes, MeshUnavailableError } from './mesh';
 import { readFrames, readPoseMeta, toClipObjectId, CLIPS } from './repo';
+import { readSmoothedFrames } from './smoothed';
 
 /**
- * GET /api/clips/:id/frames?from=&to=&mesh= : the per-frame JSON of the original design, field names as
+ * GET /api/clips/:id/frames?from=&to=&mesh=&smooth= : the per-frame JSON of the original design, field names as
  * ARCHITECTURE.md writes them. The route handler only forwards to `framesResponse`.
+ * Every person carries `joint_angles` (degrees|null, lib/pose/angles.ts) and `joint_angles_low_validity`.
+ * smooth=1: zero-lag smoothed values (lib/pose/smooth.ts), same shape, angles from the smoothed joints.
  */
 
 /** Frames per request: ~2 persons x ~6 KB of JSON each keeps a full page around 12 MB. */
@@ -31,6 +35,10 @@ export interface PersonJson {
   bbox: number[];
   /** only with mesh=1: 6890 x [x, y, z], camera space (model space + camera), metres */
   mesh_vertices?: number[][];
+  /** degrees|null per angle of lib/pose/angles.ts ANGLE_DEFS; always present in frames API responses */
+  joint_angles?: Record<string, number | null>;
+  /** per angle: true when a limb segment points mostly along the camera's line of sight (low validity) */
+  joint_angles_low_validity?: Record<string, boolean>;
 }
 
 export interface FrameJson {
@@ -53,6 +61,8 @@ export interface FramesBody {
   capped: boolean;
   max_frames: number;
   next_from: number | null;
+  /** true when the values are the zero-lag smoothed ones (smooth=1), false for the runner's raw values */
+  smoothed: boolean;
   frames: FrameJson[];
 }
 
@@ -71,8 +81,9 @@ function mat3(values: Float32Array, at: number): Mat3 {
   return rows(values.subarray(at, at + 9), 3) as Mat3;
 }
 
-export function personJson(p: PersonPose): PersonJson {
-  return {
+/** A person as the frames API writes it; with `jointSet`, its joint angles and their validity too. */
+export function personJson(p: PersonPose, jointSet?: string): PersonJson {
+  const json: PersonJson = {
     track_id: p.track_id,
     confidence: p.confidence,
     tracking_confidence: p.tracking_confidence,
@@ -91,10 +102,15 @@ export function personJson(p: PersonPose): PersonJson {
     camera: p.camera ? { ...p.camera } : null,
     bbox: [...p.bbox],
   };
+  if (jointSet) {
+    json.joint_angles = jointAngles(jointSet, p.keypoints_3d);
+    json.joint_angles_low_validity = angleDepthDominated(jointSet, p.keypoints_3d, p.camera);
+  }
+  return json;
 }
 
-export function frameJson(f: PoseFrame): FrameJson {
-  return { frame_number: f.frame_number, timestamp: f.timestamp, persons: f.persons.map(personJson) };
+export function frameJson(f: PoseFrame, jointSet?: string): FrameJson {
+  return { frame_number: f.frame_number, timestamp: f.timestamp, persons: f.persons.map((p) => personJson(p, jointSet)) };
 }
 
 /** A query parameter that must be a 0-based frame number; null when absent. */
@@ -118,6 +134,9 @@ export async function framesResponse(clipId: string, query: URLSearchParams, opt
   const meshRaw = query.get('mesh');
   if (meshRaw !== null && !['0', '1', 'true', 'false', ''].includes(meshRaw)) return fail(400, `mesh must be 1 or 0 (got '${meshRaw}')`);
   const mesh = meshRaw === '1' || meshRaw === 'true';
+  const smoothRaw = query.get('smooth');
+  if (smoothRaw !== null && !['0', '1', 'true', 'false', ''].includes(smoothRaw)) return fail(400, `smooth must be 1 or 0 (got '${smoothRaw}')`);
+  const smooth = smoothRaw === '1' || smoothRaw === 'true';
   if (fromP !== null && toP !== null && fromP > toP) return fail(400, `from (${fromP}) must not be after to (${toP})`);
 
   const db = opts.db ?? (await getDb());
@@ -145,7 +164,7 @@ export async function framesResponse(clipId: string, query: URLSearchParams, opt
     }
   }
 
-  const frames = total === 0 ? [] : await readFrames(clipId, from, to, { db });
+  const frames = total === 0 ? [] : smooth ? await readSmoothedFrames(clipId, meta, from, to, { db }) : await readFrames(clipId, from, to, { db });
   // every frame has a document (persons: [] when empty): a shortfall means they expired or were deleted
   if (frames.length !== to - from + 1)
     return fail(410, `${to - from + 1 - frames.length} of frames ${from}..${to} are no longer stored (expired through FRAMES_TTL_DAYS?); run the clip again`);
@@ -163,8 +182,9 @@ export async function framesResponse(clipId: string, query: URLSearchParams, opt
       capped,
       max_frames: maxFrames,
       next_from: capped ? to + 1 : null,
+      smoothed: smooth,
       frames: frames.map((f) => {
-        const json = frameJson(f);
+        const json = frameJson(f, meta.joint_set);
         if (meshOf) {
           json.persons.forEach((p, i) => {
             const vertices = meshOf!(f.persons[i]);
