@@ -13,6 +13,7 @@ import { extractFrames } from '../lib/video/extract';
 import { writeFrameIndex } from '../lib/video/frame-index';
 import { makePlayable, makeThumbnail } from '../lib/video/playable';
 import { probeVideo } from '../lib/video/probe';
+import { analyseClip } from './analyse';
 import { killLeftoverProcesses } from './leftovers';
 import { fallbackRunner, selectRunner } from './runners/select';
 import { RunnerError, type PoseRunner, type RunnerProgress } from './runners/types';
@@ -159,6 +160,7 @@ export async function processClip(ctx: PipelineContext): Promise<{ frames: numbe
     return saveSequence(clipId, sequence);
   });
   const tracks = computeTrackStats(sequence);
+  const analysis = analyseClip(clipId, sequence, log);
 
   const done = await updateClipIf(clipId, ['processing'], {
     status: 'done',
@@ -168,7 +170,7 @@ export async function processClip(ctx: PipelineContext): Promise<{ frames: numbe
     runner: runner.kind,
     runnerNote,
     finishedAt: new Date(),
-    stats: { tracks, personFrames: stored.personFrames, stageSeconds },
+    stats: { tracks, personFrames: stored.personFrames, stageSeconds, analysis },
   });
   if (!done) throw new ClipGoneError(clipId);
   await publishClipChanged(clipId);

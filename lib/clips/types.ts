@@ -1,3 +1,4 @@
+import type { SequenceAnalysis } from '../pose/analysis';
 import type { RunnerKind, TrackStats } from '../pose/types';
 
 export type ClipStatus = 'queued' | 'processing' | 'done' | 'failed' | 'canceled';
@@ -31,7 +32,8 @@ export interface ClipDTO {
   rotation: number | null;
   codec: string | null;
   /** per-track coverage, filled when done */
-  stats: { tracks: TrackStats[]; personFrames: number; stageSeconds: Record<string, number> } | null;
+  /** `analysis` (lib/pose/analysis.ts: jitter raw/smoothed, coherence breaks per track) is absent on clips done before it existed */
+  stats: { tracks: TrackStats[]; personFrames: number; stageSeconds: Record<string, number>; analysis?: SequenceAnalysis } | null;
   jointSet: string | null;
   hasSmpl: boolean;
   /** true when this clip's results were copied from an earlier upload of the same content */
