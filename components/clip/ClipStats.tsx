@@ -1,5 +1,5 @@
 import type { ClipDTO } from '@/lib/clips/types';
-import type { SequenceAnalysis, TrackAnalysis } from '@/lib/pose/analysis';
+import type { TrackAnalysis } from '@/lib/pose/analysis';
 import type { LostSpan } from '@/lib/pose/types';
 
 const REASON: Record<LostSpan['reason'], string> = {
@@ -37,7 +37,7 @@ export function ClipStats({ clip }: { clip: ClipDTO }) {
   const pct = (n: number) => (frames ? `${((n / frames) * 100).toFixed(1)}%` : '–');
   const stageSeconds = Object.entries(stats.stageSeconds ?? {});
   // written by the worker after ingest (lib/pose/analysis.ts); older clips have none
-  const analysis = (stats as { analysis?: SequenceAnalysis }).analysis;
+  const analysis = stats.analysis;
   const analysisByTrack = new Map(analysis?.tracks.map((t) => [t.track_id, t]) ?? []);
   return (
     <section className="stats" data-testid="clip-stats">
