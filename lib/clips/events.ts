@@ -47,9 +47,10 @@ export function clipEventStream(
 ): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
   let cleanup = () => {};
+  // set when the stream ends either way (done here, or canceled by the client): nothing is enqueued after
+  let closed = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      let closed = false;
       let lastSent = '';
       let queued: Promise<void> = Promise.resolve();
       // the library stream's clips: only these may be reported deleted (no other account's ids)
@@ -110,6 +111,7 @@ export function clipEventStream(
       if (clipId) push(clipId);
     },
     cancel() {
+      closed = true;
       cleanup();
     },
   });
