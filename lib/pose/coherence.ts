@@ -121,15 +121,21 @@ function boneLength(kp: Float32Array, a: number, b: number): number | null {
 function swapTest(
   kp: Float32Array,
   pairs: readonly (readonly [number, number])[],
-  pred: (j: number, axis: number) => number,
+  A: Float32Array,
+  B: Float32Array | null,
+  t: number,
   h: number,
   o: Required<CoherenceOptions>,
 ): { eId: number; eSw: number } | null {
+  // prediction of joint j: A_j + (A_j - B_j) * t (constant velocity from B to A, or a point between A and B)
   let eId = 0, eSw = 0, n = 0;
-  const dist = (j: number, toward: number) => Math.hypot(kp[2 * j] - pred(toward, 0), kp[2 * j + 1] - pred(toward, 1));
   for (const [l, r] of pairs) {
-    const di = dist(l, l) + dist(r, r), ds = dist(l, r) + dist(r, l);
-    if (!fin(di, ds)) continue;
+    const lx = A[2 * l] + (B ? (A[2 * l] - B[2 * l]) * t : 0), ly = A[2 * l + 1] + (B ? (A[2 * l + 1] - B[2 * l + 1]) * t : 0);
+    const rx = A[2 * r] + (B ? (A[2 * r] - B[2 * r]) * t : 0), ry = A[2 * r + 1] + (B ? (A[2 * r + 1] - B[2 * r + 1]) * t : 0);
+    const Lx = kp[2 * l], Ly = kp[2 * l + 1], Rx = kp[2 * r], Ry = kp[2 * r + 1];
+    const di = Math.sqrt((Lx - lx) ** 2 + (Ly - ly) ** 2) + Math.sqrt((Rx - rx) ** 2 + (Ry - ry) ** 2);
+    const ds = Math.sqrt((Lx - rx) ** 2 + (Ly - ry) ** 2) + Math.sqrt((Rx - lx) ** 2 + (Ry - ly) ** 2);
+    if (!Number.isFinite(di) || !Number.isFinite(ds)) continue;
     eId += di;
     eSw += ds;
     n += 2;
@@ -140,10 +146,11 @@ function swapTest(
   return eId > o.swapMinJump && eSw < o.swapRatio * eId ? { eId, eSw } : null;
 }
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+/** Median of the first n values (sorted in place). */
+function median(xs: Float64Array, n: number): number {
+  const s = xs.subarray(0, n).sort();
+  const m = n >> 1;
+  return n % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
@@ -162,6 +169,7 @@ export function findCoherenceBreaks(seq: PoseSequence, opts: CoherenceOptions = 
   );
   const lh = J.left_hip, rh = J.right_hip;
   const out: CoherenceBreak[] = [];
+  const around = new Float64Array(4 * o.boneWindow + 2);
 
   for (const [track_id, dets] of detectionsByTrack(seq)) {
     const centres = dets.map((d) => centre(d.p, lh, rh));
@@ -174,9 +182,9 @@ export function findCoherenceBreaks(seq: PoseSequence, opts: CoherenceOptions = 
       if (prev >= 0 && Number.isFinite(h)) {
         const g = frame - dets[prev].frame;
         const g2 = prev2 >= 0 ? dets[prev].frame - dets[prev2].frame : 0;
-        const predictC = (axis: 0 | 1) =>
-          centres[prev][axis] + (prev2 >= 0 ? ((centres[prev][axis] - centres[prev2][axis]) * g) / g2 : 0);
-        const err = Math.hypot(centres[k][0] - predictC(0), centres[k][1] - predictC(1)) / h;
+        const cp = centres[prev], cq = prev2 >= 0 ? centres[prev2] : cp;
+        const px = cp[0] + (prev2 >= 0 ? ((cp[0] - cq[0]) * g) / g2 : 0), py = cp[1] + (prev2 >= 0 ? ((cp[1] - cq[1]) * g) / g2 : 0);
+        const err = Math.hypot(centres[k][0] - px, centres[k][1] - py) / h;
         if (err > o.teleport * g) {
           out.push({ track_id, frame, reason: 'teleport', lasting: true, detail: `body centre ${r2(err)} box heights away from where its motion predicts (limit ${r2(o.teleport * g)} over ${g} frame${g > 1 ? 's' : ''})` });
         }
@@ -187,12 +195,10 @@ export function findCoherenceBreaks(seq: PoseSequence, opts: CoherenceOptions = 
         const c = nextOk ? dets[k + 1].p.keypoints_2d : null;
         const gn = nextOk ? dets[k + 1].frame - frame : 0;
         const kp = p.keypoints_2d;
-        const fwd = (j: number, axis: number) => a[2 * j + axis] + (b ? ((a[2 * j + axis] - b[2 * j + axis]) * g) / g2 : 0);
-        const mid = (j: number, axis: number) => a[2 * j + axis] + ((c![2 * j + axis] - a[2 * j + axis]) * g) / (g + gn);
         for (const limb of limbs) {
-          const onset = swapTest(kp, limb.pairs, fwd, h, o);
+          const onset = swapTest(kp, limb.pairs, a, b, b ? g / g2 : 0, h, o);
           if (!onset) continue;
-          const glitch = c ? swapTest(kp, limb.pairs, mid, h, o) : null;
+          const glitch = c ? swapTest(kp, limb.pairs, a, c, -g / (g + gn), h, o) : null;
           out.push({
             track_id, frame, reason: 'limb_swap', lasting: !glitch,
             detail: `left/right ${limb.name} swapped${glitch ? ' for one frame' : ' from here on'}: labelled joints ${r2(onset.eId)} box heights off their motion, swapped ${r2(onset.eSw)}`,
@@ -203,11 +209,11 @@ export function findCoherenceBreaks(seq: PoseSequence, opts: CoherenceOptions = 
       for (let bi = 0; bi < bones.length; bi++) {
         const L = lengths[k][bi];
         if (L === null) continue;
-        const around: number[] = [];
-        for (let m = k - 1; m >= 0 && frame - dets[m].frame <= o.boneWindow; m--) if (lengths[m][bi] !== null) around.push(lengths[m][bi]!);
-        for (let m = k + 1; m < dets.length && dets[m].frame - frame <= o.boneWindow; m++) if (lengths[m][bi] !== null) around.push(lengths[m][bi]!);
-        if (around.length < 4) continue;
-        const ref = median(around);
+        let na = 0;
+        for (let m = k - 1; m >= 0 && frame - dets[m].frame <= o.boneWindow; m--) if (lengths[m][bi] !== null) around[na++] = lengths[m][bi]!;
+        for (let m = k + 1; m < dets.length && dets[m].frame - frame <= o.boneWindow; m++) if (lengths[m][bi] !== null) around[na++] = lengths[m][bi]!;
+        if (na < 4) continue;
+        const ref = median(around, na);
         const change = L / ref - 1;
         if (Math.abs(change) > o.boneChange) {
           out.push({ track_id, frame, reason: 'bone_length', lasting: false, detail: `${bones[bi].name} ${(L * 100).toFixed(1)} cm vs ${(ref * 100).toFixed(1)} cm around it (${change > 0 ? '+' : ''}${pct(change)})` });

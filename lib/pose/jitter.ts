@@ -29,11 +29,34 @@ export function skeletonJoints(jointSetName: string): number[] {
   return [...new Set(set.bones.flat())].sort((a, b) => a - b);
 }
 
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = Float64Array.from(xs).sort();
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+/** Median of the first n values of xs (reordered in place: quickselect), or null when n = 0. */
+export function medianInPlace(xs: Float64Array, n: number): number | null {
+  if (!n) return null;
+  const select = (k: number): number => {
+    let lo = 0, hi = n - 1;
+    while (lo < hi) {
+      const pivot = xs[(lo + hi) >> 1];
+      let i = lo, j = hi;
+      while (i <= j) {
+        while (xs[i] < pivot) i++;
+        while (xs[j] > pivot) j--;
+        if (i <= j) {
+          const t = xs[i]; xs[i] = xs[j]; xs[j] = t;
+          i++; j--;
+        }
+      }
+      if (k <= j) hi = j;
+      else if (k >= i) lo = i;
+      else return xs[k];
+    }
+    return xs[k];
+  };
+  const m = n >> 1;
+  if (n % 2) return select(m);
+  const upper = select(m);
+  let lower = -Infinity;
+  for (let i = 0; i < m; i++) if (xs[i] > lower) lower = xs[i]; // after selecting m, xs[0..m-1] <= xs[m]
+  return (lower + upper) / 2;
 }
 
 /** Per track: the person at every frame, or undefined (one pass over the sequence). */
@@ -50,24 +73,27 @@ export function trackJitter(seq: PoseSequence): TrackJitter[] {
   const joints = skeletonJoints(seq.joint_set);
   const out: TrackJitter[] = [];
   for (const [track_id, ps] of personsByTrack(seq)) {
-    const a2: number[] = [], a3: number[] = [];
+    const a2 = new Float64Array(ps.length * joints.length), a3 = new Float64Array(ps.length * joints.length);
+    let n2 = 0, n3 = 0;
     for (let f = 1; f + 1 < ps.length; f++) {
       const p0 = ps[f - 1], p1 = ps[f], p2 = ps[f + 1];
       if (p0?.state !== 'detected' || p1?.state !== 'detected' || p2?.state !== 'detected') continue;
       const h = p1.bbox[3];
+      const k0 = p0.keypoints_3d, k1 = p1.keypoints_3d, k2 = p2.keypoints_3d;
+      const q0 = p0.keypoints_2d, q1 = p1.keypoints_2d, q2 = p2.keypoints_2d;
       for (const j of joints) {
         if (h > 0) {
-          const ax = p2.keypoints_2d[2 * j] - 2 * p1.keypoints_2d[2 * j] + p0.keypoints_2d[2 * j];
-          const ay = p2.keypoints_2d[2 * j + 1] - 2 * p1.keypoints_2d[2 * j + 1] + p0.keypoints_2d[2 * j + 1];
-          const a = (100 * Math.hypot(ax, ay)) / h;
-          if (Number.isFinite(a)) a2.push(a);
+          const ax = q2[2 * j] - 2 * q1[2 * j] + q0[2 * j];
+          const ay = q2[2 * j + 1] - 2 * q1[2 * j + 1] + q0[2 * j + 1];
+          const a = (100 * Math.sqrt(ax * ax + ay * ay)) / h;
+          if (Number.isFinite(a)) a2[n2++] = a;
         }
-        const k0 = p0.keypoints_3d, k1 = p1.keypoints_3d, k2 = p2.keypoints_3d;
-        const a = 1000 * Math.hypot(k2[3 * j] - 2 * k1[3 * j] + k0[3 * j], k2[3 * j + 1] - 2 * k1[3 * j + 1] + k0[3 * j + 1], k2[3 * j + 2] - 2 * k1[3 * j + 2] + k0[3 * j + 2]);
-        if (Number.isFinite(a)) a3.push(a);
+        const bx = k2[3 * j] - 2 * k1[3 * j] + k0[3 * j], by = k2[3 * j + 1] - 2 * k1[3 * j + 1] + k0[3 * j + 1], bz = k2[3 * j + 2] - 2 * k1[3 * j + 2] + k0[3 * j + 2];
+        const a = 1000 * Math.sqrt(bx * bx + by * by + bz * bz);
+        if (Number.isFinite(a)) a3[n3++] = a;
       }
     }
-    out.push({ track_id, jitter_pct: median(a2), jitter_3d_mm: median(a3) });
+    out.push({ track_id, jitter_pct: medianInPlace(a2, n2), jitter_3d_mm: medianInPlace(a3, n3) });
   }
   return out;
 }

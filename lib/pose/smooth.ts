@@ -164,15 +164,31 @@ interface Det {
 }
 
 /** Sum of c_m * arr_m over the window, into a new Float32Array (arrays of equal length). */
-function combine(arrays: readonly ArrayLike<number>[], c: Float64Array, from: number, length: number): Float32Array {
-  const acc = new Float64Array(length);
+/** The non-zero terms of a window's coefficients: window positions (absolute indices) and weights. */
+interface Terms {
+  idx: Int32Array;
+  coef: Float64Array;
+  n: number;
+}
+
+function termsOf(c: Float64Array, from: number, into: Terms): Terms {
+  into.n = 0;
   for (let m = 0; m < c.length; m++) {
-    const cm = c[m];
-    if (!cm) continue;
-    const a = arrays[from + m];
-    for (let i = 0; i < length; i++) acc[i] += cm * a[i];
+    if (!c[m]) continue;
+    into.idx[into.n] = from + m;
+    into.coef[into.n++] = c[m];
   }
-  return Float32Array.from(acc);
+  return into;
+}
+
+/** sum_t coef_t * arrays[idx_t][i] for i < length, as a new Float32Array. */
+function combine(arrays: readonly ArrayLike<number>[], t: Terms, length: number): Float32Array {
+  const out = new Float32Array(length);
+  for (let k = 0; k < t.n; k++) {
+    const a = arrays[t.idx[k]], c = t.coef[k];
+    for (let i = 0; i < length; i++) out[i] += c * a[i];
+  }
+  return out;
 }
 
 function quaternionsOf(p: PersonPose): Float32Array | null {
@@ -224,69 +240,83 @@ function smoothSegment(dets: Det[], weights: number[], H: number, degree: number
     if (lastQ) alignHemispheres(q, lastQ);
     lastQ = q;
   }
-  const x: number[] = [], wBase: number[] = [], wCam: number[] = [], wSmpl: number[] = [];
+  const W = 2 * H + 1;
+  const kernel = Float64Array.from({ length: W }, (_, i) => tricube((i - H) / (H + 1)));
+  const x = new Float64Array(W), wBase = new Float64Array(W), wCam = new Float64Array(W), wSmpl = new Float64Array(W);
+  const mk = (): Terms => ({ idx: new Int32Array(W), coef: new Float64Array(W), n: 0 });
+  const tBase = mk(), tCam = mk(), tSmpl = mk();
+  const unit = new Float32Array(4);
+  let interior: Float64Array | null = null;
   let lo = 0;
   for (let k = 0; k < n; k++) {
     const fk = dets[k].frame;
     while (dets[lo].frame < fk - H) lo++;
     let hi = k;
     while (hi + 1 < n && dets[hi + 1].frame <= fk + H) hi++;
-    x.length = wBase.length = wCam.length = wSmpl.length = 0;
-    for (let m = lo; m <= hi; m++) {
-      const u = (dets[m].frame - fk) / (H + 1);
-      const w = weights[m] * tricube(u);
-      x.push(u);
-      wBase.push(w);
-      wCam.push(cams[m] ? w : 0);
-      wSmpl.push(quats[m] && betas[m] ? w : 0);
+    const len = hi - lo + 1;
+    let full = len === W; // every frame of the window detected...
+    let camSame = true, smplSame = true;
+    for (let m = lo, i = 0; m <= hi; m++, i++) {
+      const d = dets[m].frame - fk;
+      const w = weights[m] * kernel[d + H];
+      x[i] = d / (H + 1);
+      wBase[i] = w;
+      wCam[i] = cams[m] ? w : 0;
+      wSmpl[i] = quats[m] && betas[m] ? w : 0;
+      if (weights[m] !== 1) full = false; // ...and an anchor of full weight
+      if (wCam[i] !== w) camSame = false;
+      if (wSmpl[i] !== w) smplSame = false;
     }
+    const xs = x.subarray(0, len), wb = wBase.subarray(0, len);
     const p = dets[k].p;
     // a frame that is not an anchor is filled from its neighbours: no polynomial extrapolation from one
     // side (a weighted mean of that side), at most a line between the two sides
     let deg = degree;
     if (!(weights[k] > 0)) {
       let before = false, after = false;
-      for (let m = 0; m < x.length; m++) if (wBase[m] > 0) x[m] < 0 ? (before = true) : (after = true);
+      for (let i = 0; i < len; i++) if (wb[i] > 0) xs[i] < 0 ? (before = true) : (after = true);
       deg = before && after ? Math.min(degree, 1) : 0;
     }
-    const cBase = localPolynomialCoefficients(x, wBase, deg);
+    // a full window (the usual case) has the same coefficients everywhere: computed once per segment
+    const cBase = full ? (interior ??= localPolynomialCoefficients(xs, wb, deg)) : localPolynomialCoefficients(xs, wb, deg);
     if (!cBase) {
       out.set(fk, copyPerson(p));
       continue;
     }
-    const J3 = p.keypoints_3d.length, J2 = p.keypoints_2d.length;
-    const box = combine(boxes, cBase, lo, 4);
+    const base = termsOf(cBase, lo, tBase);
+    const box = combine(boxes, base, 4);
     let camera: CameraTranslation | null = null;
     if (p.camera) {
-      const c = localPolynomialCoefficients(x, wCam, deg);
+      const c = camSame ? cBase : localPolynomialCoefficients(xs, wCam.subarray(0, len), deg);
       if (c) {
-        const t = combine(cams as number[][], c, lo, 3);
+        const t = combine(cams as number[][], camSame ? base : termsOf(c, lo, tCam), 3);
         camera = { tx: t[0], ty: t[1], tz: t[2] };
       } else camera = { ...p.camera };
     }
     let smpl: PersonPose['smpl'] = null;
     if (p.smpl) {
-      const c = localPolynomialCoefficients(x, wSmpl, deg);
+      const c = smplSame ? cBase : localPolynomialCoefficients(xs, wSmpl.subarray(0, len), deg);
       if (c) {
-        const q = combine(quats as Float32Array[], c, lo, 96);
+        const terms = smplSame ? base : termsOf(c, lo, tSmpl);
+        const q = combine(quats as Float32Array[], terms, 96);
         const global_orient = new Float32Array(9), body_pose = new Float32Array(207);
         for (let r = 0; r < 24; r++) {
           const o = 4 * r;
-          const l = Math.hypot(q[o], q[o + 1], q[o + 2], q[o + 3]);
+          const l = Math.sqrt(q[o] * q[o] + q[o + 1] * q[o + 1] + q[o + 2] * q[o + 2] + q[o + 3] * q[o + 3]);
           // a degenerate average (cannot happen for nearby rotations) keeps the raw rotation
           const src = l > 0.5 ? q : quats[k]!;
           const norm = l > 0.5 ? l : 1;
-          const unit = [src[o] / norm, src[o + 1] / norm, src[o + 2] / norm, src[o + 3] / norm];
+          for (let i = 0; i < 4; i++) unit[i] = src[o + i] / norm;
           if (r === 0) quaternionToMatrix(unit, 0, global_orient, 0);
           else quaternionToMatrix(unit, 0, body_pose, 9 * (r - 1));
         }
-        smpl = { global_orient, body_pose, betas: combine(betas as Float32Array[], c, lo, p.smpl.betas.length) };
+        smpl = { global_orient, body_pose, betas: combine(betas as Float32Array[], terms, p.smpl.betas.length) };
       } else smpl = copyPerson(p).smpl;
     }
     out.set(fk, {
       ...p,
-      keypoints_3d: combine(kp3, cBase, lo, J3),
-      keypoints_2d: combine(kp2, cBase, lo, J2),
+      keypoints_3d: combine(kp3, base, p.keypoints_3d.length),
+      keypoints_2d: combine(kp2, base, p.keypoints_2d.length),
       keypoint_scores: p.keypoint_scores ? p.keypoint_scores.slice() : null,
       bbox: [box[0], box[1], box[2], box[3]],
       camera,
