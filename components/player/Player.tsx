@@ -13,6 +13,7 @@ import { PlayerController } from './controller';
 import { createStats } from './stats';
 import { Timeline } from './Timeline';
 import { TrackList } from './TrackList';
+import { DownloadMenu } from '../clip/DownloadMenu';
 import { useBodyModel } from './useBodyModel';
 import { usePlayback } from './usePlayback';
 import { useAngleSeries, usePoseAnalysis } from './usePoseAnalysis';
@@ -188,6 +189,7 @@ export function Player({ clip }: { clip: ClipDTO }) {
             breaks={analysis.breaks} playerStats={stats} />
           {angleSeries && <AnglesPanel store={store} table={data.table} series={angleSeries} onSeek={(f) => controller.seekFrame(f)} playerStats={stats} />}
           <TrackList table={data.table} stats={clip.stats?.tracks ?? []} store={store} />
+          <DownloadMenu clipId={clip.id} store={store} trackIds={data.table.trackIds} smoothAvailable={smoothedSeq !== null} />
         </>
       )}
     </section>

@@ -1,0 +1,118 @@
+'use client';
+
+import { useMemo, useState } from 'react';
+import { trackColor } from '@/lib/viewer/colors';
+import type { PlaybackStore } from '@/lib/viewer/playback';
+import { useApiUrl } from '../apiUrl';
+import { usePlayback } from '../player/usePlayback';
+import styles from './download.module.css';
+
+/**
+ * The clip page's Download menu: the same choices as GET /api/clips/:id/export (lib/export): format,
+ * the whole clip or the player's In–Out loop, which athletes, raw or smoothed values. The link is a
+ * plain download (the server streams the file and names it); share viewers' links carry their token.
+ */
+export const DOWNLOAD_FORMATS = [
+  { id: 'csv', label: 'CSV', hint: 'a spreadsheet: one row per athlete and frame, joints in pixels and metres, joint angles' },
+  { id: 'json', label: 'JSON', hint: 'the frames API document for the range: every field, joint angles' },
+  { id: 'bvh', label: 'BVH', hint: 'skeleton animation for Blender, Maya, MotionBuilder (several athletes: a zip)' },
+  { id: 'glb', label: 'glTF (GLB)', hint: 'a 3D scene: animated skeletons, and the SMPL body mesh where the server has the model' },
+] as const;
+
+export function exportUrl(clipId: string, o: { format: string; range: [number, number] | null; tracks: number[] | null; smooth: boolean }): string {
+  const q = new URLSearchParams({ format: o.format });
+  if (o.range) {
+    q.set('from', String(o.range[0]));
+    q.set('to', String(o.range[1]));
+  }
+  if (o.tracks) q.set('tracks', o.tracks.join(','));
+  if (o.smooth) q.set('smooth', '1');
+  return `/api/clips/${clipId}/export?${q}`;
+}
+
+export function DownloadMenu({ clipId, store, trackIds, smoothAvailable }: { clipId: string; store: PlaybackStore; trackIds: readonly number[]; smoothAvailable: boolean }) {
+  const api = useApiUrl();
+  const loopIn = usePlayback(store, (s) => s.loopIn);
+  const loopOut = usePlayback(store, (s) => s.loopOut);
+  const playerSmoothed = usePlayback(store, (s) => s.smoothed);
+  const [format, setFormat] = useState<string>('csv');
+  const [useLoop, setUseLoop] = useState(true);
+  const [unchecked, setUnchecked] = useState<ReadonlySet<number>>(new Set());
+  const [smoothChoice, setSmoothChoice] = useState<boolean | null>(null); // null: as the player shows it
+
+  const hasLoop = loopIn !== null && loopOut !== null;
+  const range: [number, number] | null = hasLoop && useLoop ? [loopIn, loopOut] : null;
+  const chosen = trackIds.filter((t) => !unchecked.has(t));
+  const smooth = smoothAvailable && (smoothChoice ?? playerSmoothed);
+  const href = useMemo(
+    () => api(exportUrl(clipId, { format, range, tracks: chosen.length === trackIds.length ? null : chosen, smooth })),
+    [api, clipId, format, range?.[0], range?.[1], chosen.join(','), trackIds.length, smooth], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  const toggle = (t: number) =>
+    setUnchecked((prev) => {
+      const next = new Set(prev);
+      if (next.has(t)) next.delete(t);
+      else next.add(t);
+      return next;
+    });
+  const fmt = DOWNLOAD_FORMATS.find((f) => f.id === format)!;
+  const nobody = trackIds.length === 0 || chosen.length === 0;
+
+  return (
+    <details className={styles.menu} data-testid="download-menu">
+      <summary>Download…</summary>
+      <div className={styles.body}>
+        <span className={styles.label}>Format</span>
+        <div className={styles.choices}>
+          <select value={format} onChange={(e) => setFormat(e.target.value)} data-testid="download-format" aria-label="Format">
+            {DOWNLOAD_FORMATS.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <span className={styles.hint}>{fmt.hint}</span>
+
+        <span className={styles.label}>Frames</span>
+        <div className={styles.choices}>
+          <label>
+            <input type="radio" name="download-range" checked={!range} onChange={() => setUseLoop(false)} data-testid="download-range-whole" /> Whole clip
+          </label>
+          <label title={hasLoop ? '' : 'Set In and Out on the timeline first'}>
+            <input type="radio" name="download-range" checked={!!range} disabled={!hasLoop} onChange={() => setUseLoop(true)} data-testid="download-range-loop" />
+            {hasLoop ? ` Loop, frames ${loopIn}–${loopOut}` : ' Loop (set In and Out first)'}
+          </label>
+        </div>
+
+        <span className={styles.label}>Athletes</span>
+        <div className={styles.choices}>
+          {trackIds.length === 0 && <span className={styles.hint}>Nobody was detected in this clip.</span>}
+          {trackIds.map((t) => (
+            <label key={t}>
+              <input type="checkbox" checked={!unchecked.has(t)} onChange={() => toggle(t)} data-testid={`download-athlete-${t}`} />
+              <i className={styles.swatch} style={{ background: trackColor(t) }} /> Athlete {t}
+            </label>
+          ))}
+        </div>
+
+        <span className={styles.label}>Values</span>
+        <div className={styles.choices}>
+          <label>
+            <input type="radio" name="download-smooth" checked={!smooth} onChange={() => setSmoothChoice(false)} data-testid="download-raw" /> Raw
+          </label>
+          <label title={smoothAvailable ? '' : 'Smoothing is not available for this clip'}>
+            <input type="radio" name="download-smooth" checked={smooth} disabled={!smoothAvailable} onChange={() => setSmoothChoice(true)} data-testid="download-smoothed" /> Smoothed
+          </label>
+        </div>
+
+        <div className={styles.go}>
+          <a className={styles.link} href={nobody ? undefined : href} download aria-disabled={nobody} data-testid="download-link">
+            Download {fmt.label}
+          </a>
+          {nobody && trackIds.length > 0 && <span className={styles.hint}>Choose at least one athlete.</span>}
+        </div>
+      </div>
+    </details>
+  );
+}
