@@ -10,10 +10,20 @@ export interface Config {
   mongodbUri: string | null;
   redisUrl: string | null;
   dataDir: string; // absolute
+  /** where blobs live (lib/storage): files under DATA_DIR, or MongoDB GridFS (then workers/web apps share nothing else) */
+  storage: 'disk' | 'gridfs';
+  /** bearer token guarding /api/metrics and the workers' metrics port; unset: open */
+  metricsToken: string | null;
+  /** port of a worker's /metrics; unset: none served; 0: any free port */
+  workerMetricsPort: number | null;
   port: number;
   phalpDir: string | null;
   phalpPython: string;
   poseRunner: 'auto' | 'phalp' | 'cpu';
+  /** how a PHALP worker runs PHALP: a warm service (models loaded once), one track.py per job, or auto (service, else spawn) */
+  phalpMode: 'auto' | 'service' | 'spawn';
+  /** the only folder POST /pose/video may read videos from (absolute, symlinks resolved at use); null: refused */
+  importDir: string | null;
   poseFallback: 'cpu' | null;
   poseTimeoutMs: number;
   workerConcurrency: number;
@@ -92,10 +102,15 @@ export function loadConfig(env: Env = process.env): Config {
     mongodbUri: url('MONGODB_URI', ['mongodb', 'mongodb+srv']),
     redisUrl: url('REDIS_URL', ['redis', 'rediss']),
     dataDir: path.resolve(expandHome(str('DATA_DIR') ?? './data')),
+    storage: oneOf('STORAGE', ['disk', 'gridfs'] as const, 'disk'),
+    metricsToken: str('METRICS_TOKEN'),
+    workerMetricsPort: str('WORKER_METRICS_PORT') === null ? null : int('WORKER_METRICS_PORT', 0, 0, 65535),
     port: int('PORT', 3000, 1, 65535),
     phalpDir: str('PHALP_DIR') ? path.resolve(expandHome(str('PHALP_DIR')!)) : null,
     phalpPython: str('PHALP_PYTHON') ?? 'python',
     poseRunner: oneOf('POSE_RUNNER', ['auto', 'phalp', 'cpu'] as const, 'auto'),
+    phalpMode: oneOf('PHALP_MODE', ['auto', 'service', 'spawn'] as const, 'auto'),
+    importDir: str('IMPORT_DIR') ? path.resolve(expandHome(str('IMPORT_DIR')!)) : null,
     poseFallback: fallback === 'cpu' ? 'cpu' : null,
     poseTimeoutMs: int('POSE_TIMEOUT_MS', 180_000, 1000),
     workerConcurrency: int('WORKER_CONCURRENCY', 1, 1, 64),
