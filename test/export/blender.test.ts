@@ -122,6 +122,7 @@ describe('GLB: Khronos validator and Blender', () => {
     const errors = report.issues.messages.filter((m: { severity: number }) => m.severity === 0);
     expect(errors, JSON.stringify(errors.slice(0, 5))).toEqual([]);
     expect(report.issues.numErrors).toBe(0);
+    expect(report.issues.numWarnings, JSON.stringify(report.issues.messages.filter((m: { severity: number }) => m.severity === 1).slice(0, 5))).toBe(0);
     return report;
   }
 
