@@ -6,16 +6,18 @@
  *
  * Reasons:
  * - 'teleport': the body's centre (mid-hip in 2D, else the box centre) lands further than
- *   TELEPORT box heights per elapsed frame from where its motion over the two previous detections
+ *   `teleport` (0.4) box heights per elapsed frame from where its motion over the two previous detections
  *   predicts (constant velocity). Velocity is explained away, so a sprinter (~0.2 box heights per frame
  *   at 30 fps) is not a teleport; a track that jumps to another person is.
  * - 'limb_swap': the left and right arm (or leg) chains fit the motion prediction much better swapped
- *   than as labelled (swapped error < SWAP_RATIO x labelled error, and the labelled error is more than
- *   SWAP_MIN_JUMP box heights per joint), in 2D. A swap that persists is flagged where it starts and
- *   where it ends, not in between.
- * - 'bone_length': a 3D limb bone (upper arm, forearm, thigh, shank) differs by more than BONE_CHANGE
+ *   than as labelled (swapped error < `swapRatio` (0.5) x labelled error, and the labelled error is more than
+ *   `swapMinJump` (0.06) box heights per joint), in 2D. When the next detection fits the labelled motion
+ *   again (the point between the previous and the next detection), it is a one-frame swap (`lasting`
+ *   false) and the swap back is not flagged again; otherwise it is flagged once, where it starts
+ *   (`lasting` true: the labelling differs from here on).
+ * - 'bone_length': a 3D limb bone (upper arm, forearm, thigh, shank) differs by more than `boneChange` (30 %)
  *   (relative) from the median of the same bone over the track's other detections within
- *   +-BONE_WINDOW frames. Bones do not stretch, so a change like that is a reconstruction failure.
+ *   +-`boneWindow` (6) frames. Bones do not stretch, so a change like that is a reconstruction failure.
  */
 import { resolveJoints, type Canonical } from './angles';
 import type { PersonPose, PoseSequence } from './types';
@@ -67,7 +69,7 @@ function withDefaults(opts: CoherenceOptions): Required<CoherenceOptions> {
 
 export function coherenceReach(opts: CoherenceOptions = {}): number {
   const o = withDefaults(opts);
-  return Math.max(2 * (o.maxGap + 1), o.boneWindow);
+  return Math.max(3 * (o.maxGap + 1), o.boneWindow);
 }
 
 interface Det {
@@ -115,6 +117,37 @@ function boneLength(kp: Float32Array, a: number, b: number): number | null {
   if (a < 0 || b < 0) return null;
   const d = Math.hypot(kp[3 * a] - kp[3 * b], kp[3 * a + 1] - kp[3 * b + 1], kp[3 * a + 2] - kp[3 * b + 2]);
   return Number.isFinite(d) && d > 1e-6 ? d : null;
+}
+
+interface SwapVerdict {
+  eId: number;
+  eSw: number;
+  /** the swap lasts one frame (the next detection fits the labelled motion again) */
+  glitch: boolean;
+}
+
+/**
+ * Per limb: does detection k fit the constant-velocity prediction from the two previous detections
+ * better with its left and right swapped (onset)? And does it also fit the point between the previous and
+ * the next detection better swapped (a one-frame swap)?
+ */
+function swapVerdicts(dets: Det[], k: number, limbs: { pairs: readonly (readonly [number, number])[] }[], o: Required<CoherenceOptions>): (SwapVerdict | null)[] {
+  const { frame, p } = dets[k];
+  const h = p.bbox[3];
+  const prev = k > 0 && frame - dets[k - 1].frame <= o.maxGap + 1 ? k - 1 : -1;
+  if (prev < 0 || !(h > 0)) return limbs.map(() => null);
+  const prev2 = prev > 0 && dets[prev].frame - dets[prev - 1].frame <= o.maxGap + 1 ? prev - 1 : -1;
+  const g = frame - dets[prev].frame;
+  const g2 = prev2 >= 0 ? dets[prev].frame - dets[prev2].frame : 0;
+  const a = dets[prev].p.keypoints_2d, b = prev2 >= 0 ? dets[prev2].p.keypoints_2d : null;
+  const nextOk = k + 1 < dets.length && dets[k + 1].frame - frame <= o.maxGap + 1;
+  const c = nextOk ? dets[k + 1].p.keypoints_2d : null;
+  const gn = nextOk ? dets[k + 1].frame - frame : 0;
+  return limbs.map((limb) => {
+    const onset = swapTest(p.keypoints_2d, limb.pairs, a, b, b ? g / g2 : 0, h, o);
+    if (!onset) return null;
+    return { ...onset, glitch: !!c && !!swapTest(p.keypoints_2d, limb.pairs, a, c, -g / (g + gn), h, o) };
+  });
 }
 
 /** Mean per-joint error of a limb's joints against a prediction, labelled and with left/right swapped; null when not a swap. */
@@ -174,6 +207,7 @@ export function findCoherenceBreaks(seq: PoseSequence, opts: CoherenceOptions = 
   for (const [track_id, dets] of detectionsByTrack(seq)) {
     const centres = dets.map((d) => centre(d.p, lh, rh));
     const lengths = dets.map((d) => bones.map((b) => boneLength(d.p.keypoints_3d, b.a, b.b)));
+    const swaps = dets.map((_, k) => swapVerdicts(dets, k, limbs, o));
     for (let k = 0; k < dets.length; k++) {
       const { frame, p } = dets[k];
       const h = p.bbox[3] > 0 ? p.bbox[3] : NaN;
@@ -182,26 +216,23 @@ export function findCoherenceBreaks(seq: PoseSequence, opts: CoherenceOptions = 
       if (prev >= 0 && Number.isFinite(h)) {
         const g = frame - dets[prev].frame;
         const g2 = prev2 >= 0 ? dets[prev].frame - dets[prev2].frame : 0;
+        // the velocity from the two previous detections, unless that step was itself a jump (the frame
+        // after a teleport is judged from where the body now is)
         const cp = centres[prev], cq = prev2 >= 0 ? centres[prev2] : cp;
-        const px = cp[0] + (prev2 >= 0 ? ((cp[0] - cq[0]) * g) / g2 : 0), py = cp[1] + (prev2 >= 0 ? ((cp[1] - cq[1]) * g) / g2 : 0);
+        const stepWasJump = prev2 >= 0 && Math.hypot(cp[0] - cq[0], cp[1] - cq[1]) / h > o.teleport * g2;
+        const v = prev2 >= 0 && !stepWasJump ? g / g2 : 0;
+        const px = cp[0] + (cp[0] - cq[0]) * v, py = cp[1] + (cp[1] - cq[1]) * v;
         const err = Math.hypot(centres[k][0] - px, centres[k][1] - py) / h;
         if (err > o.teleport * g) {
           out.push({ track_id, frame, reason: 'teleport', lasting: true, detail: `body centre ${r2(err)} box heights away from where its motion predicts (limit ${r2(o.teleport * g)} over ${g} frame${g > 1 ? 's' : ''})` });
         }
-        // limb swaps: labelled vs swapped fit to each joint's own constant-velocity prediction (onset),
-        // and to the midpoint of the previous and next detections (a one-frame swap)
-        const a = dets[prev].p.keypoints_2d, b = prev2 >= 0 ? dets[prev2].p.keypoints_2d : null;
-        const nextOk = k + 1 < dets.length && dets[k + 1].frame - frame <= o.maxGap + 1;
-        const c = nextOk ? dets[k + 1].p.keypoints_2d : null;
-        const gn = nextOk ? dets[k + 1].frame - frame : 0;
-        const kp = p.keypoints_2d;
-        for (const limb of limbs) {
-          const onset = swapTest(kp, limb.pairs, a, b, b ? g / g2 : 0, h, o);
-          if (!onset) continue;
-          const glitch = c ? swapTest(kp, limb.pairs, a, c, -g / (g + gn), h, o) : null;
+        // a limb swap; the frame after a one-frame swap (which swaps back) is not another one
+        for (let li = 0; li < limbs.length; li++) {
+          const v = swaps[k][li];
+          if (!v || swaps[prev][li]?.glitch) continue;
           out.push({
-            track_id, frame, reason: 'limb_swap', lasting: !glitch,
-            detail: `left/right ${limb.name} swapped${glitch ? ' for one frame' : ' from here on'}: labelled joints ${r2(onset.eId)} box heights off their motion, swapped ${r2(onset.eSw)}`,
+            track_id, frame, reason: 'limb_swap', lasting: !v.glitch,
+            detail: `left/right ${limbs[li].name} swapped${v.glitch ? ' for one frame' : ' from here on'}: labelled joints ${r2(v.eId)} box heights off their motion, swapped ${r2(v.eSw)}`,
           });
         }
       }

@@ -269,13 +269,13 @@ function smoothSegment(dets: Det[], weights: number[], H: number, degree: number
     }
     const xs = x.subarray(0, len), wb = wBase.subarray(0, len);
     const p = dets[k].p;
-    // a frame that is not an anchor is filled from its neighbours: no polynomial extrapolation from one
-    // side (a weighted mean of that side), at most a line between the two sides
+    // a frame that is not an anchor is filled from its neighbours: interpolated by the same fit when there
+    // are anchors on both sides, never extrapolated by a polynomial from one side (a weighted mean of it)
     let deg = degree;
     if (!(weights[k] > 0)) {
       let before = false, after = false;
       for (let i = 0; i < len; i++) if (wb[i] > 0) xs[i] < 0 ? (before = true) : (after = true);
-      deg = before && after ? Math.min(degree, 1) : 0;
+      if (!(before && after)) deg = 0;
     }
     // a full window (the usual case) has the same coefficients everywhere: computed once per segment
     const cBase = full ? (interior ??= localPolynomialCoefficients(xs, wb, deg)) : localPolynomialCoefficients(xs, wb, deg);
