@@ -8,7 +8,9 @@
  * - 'teleport': the body's centre (mid-hip in 2D, else the box centre) lands further than
  *   `teleport` (0.4) box heights per elapsed frame from where its motion over the two previous detections
  *   predicts (constant velocity). Velocity is explained away, so a sprinter (~0.2 box heights per frame
- *   at 30 fps) is not a teleport; a track that jumps to another person is.
+ *   at 30 fps) is not a teleport; a track that jumps to another person is (`lasting`), and so is a
+ *   one-frame jump whose next detection is back on the motion (`lasting` false; the jump back is not
+ *   flagged again).
  * - 'limb_swap': the left and right arm (or leg) chains fit the motion prediction much better swapped
  *   than as labelled (swapped error < `swapRatio` (0.5) x labelled error, and the labelled error is more than
  *   `swapMinJump` (0.06) box heights per joint), in 2D. When the next detection fits the labelled motion
@@ -119,6 +121,39 @@ function boneLength(kp: Float32Array, a: number, b: number): number | null {
   return Number.isFinite(d) && d > 1e-6 ? d : null;
 }
 
+interface TeleportVerdict {
+  err: number;
+  g: number;
+  /** the body is back where its motion predicts at the next detection: a one-frame jump */
+  glitch: boolean;
+}
+
+/**
+ * Is detection k's body centre further than `teleport` box heights per elapsed frame from where the two
+ * previous detections' motion puts it (their velocity, unless that step was itself a jump)? And is the
+ * next detection back on that motion (a one-frame jump)?
+ */
+function teleportVerdict(dets: Det[], centres: [number, number][], k: number, o: Required<CoherenceOptions>): TeleportVerdict | null {
+  const { frame, p } = dets[k];
+  const h = p.bbox[3];
+  const prev = k > 0 && frame - dets[k - 1].frame <= o.maxGap + 1 ? k - 1 : -1;
+  if (prev < 0 || !(h > 0)) return null;
+  const prev2 = prev > 0 && dets[prev].frame - dets[prev - 1].frame <= o.maxGap + 1 ? prev - 1 : -1;
+  const g2 = prev2 >= 0 ? dets[prev].frame - dets[prev2].frame : 1;
+  const cp = centres[prev], cq = prev2 >= 0 ? centres[prev2] : cp;
+  const stepWasJump = Math.hypot(cp[0] - cq[0], cp[1] - cq[1]) / h > o.teleport * g2;
+  const vx = stepWasJump ? 0 : (cp[0] - cq[0]) / g2, vy = stepWasJump ? 0 : (cp[1] - cq[1]) / g2;
+  const miss = (m: number) => {
+    const d = dets[m].frame - dets[prev].frame;
+    return Math.hypot(centres[m][0] - (cp[0] + vx * d), centres[m][1] - (cp[1] + vy * d)) / h;
+  };
+  const g = frame - dets[prev].frame;
+  const err = miss(k);
+  if (!(err > o.teleport * g)) return null;
+  const next = k + 1 < dets.length && dets[k + 1].frame - frame <= o.maxGap + 1 ? k + 1 : -1;
+  return { err, g, glitch: next >= 0 && miss(next) <= o.teleport * (dets[next].frame - dets[prev].frame) };
+}
+
 interface SwapVerdict {
   eId: number;
   eSw: number;
@@ -208,23 +243,17 @@ export function findCoherenceBreaks(seq: PoseSequence, opts: CoherenceOptions = 
     const centres = dets.map((d) => centre(d.p, lh, rh));
     const lengths = dets.map((d) => bones.map((b) => boneLength(d.p.keypoints_3d, b.a, b.b)));
     const swaps = dets.map((_, k) => swapVerdicts(dets, k, limbs, o));
+    const teleports = dets.map((_, k) => teleportVerdict(dets, centres, k, o));
     for (let k = 0; k < dets.length; k++) {
-      const { frame, p } = dets[k];
-      const h = p.bbox[3] > 0 ? p.bbox[3] : NaN;
+      const { frame } = dets[k];
       const prev = k > 0 && frame - dets[k - 1].frame <= o.maxGap + 1 ? k - 1 : -1;
-      const prev2 = prev > 0 && dets[prev].frame - dets[prev - 1].frame <= o.maxGap + 1 ? prev - 1 : -1;
-      if (prev >= 0 && Number.isFinite(h)) {
-        const g = frame - dets[prev].frame;
-        const g2 = prev2 >= 0 ? dets[prev].frame - dets[prev2].frame : 0;
-        // the velocity from the two previous detections, unless that step was itself a jump (the frame
-        // after a teleport is judged from where the body now is)
-        const cp = centres[prev], cq = prev2 >= 0 ? centres[prev2] : cp;
-        const stepWasJump = prev2 >= 0 && Math.hypot(cp[0] - cq[0], cp[1] - cq[1]) / h > o.teleport * g2;
-        const v = prev2 >= 0 && !stepWasJump ? g / g2 : 0;
-        const px = cp[0] + (cp[0] - cq[0]) * v, py = cp[1] + (cp[1] - cq[1]) * v;
-        const err = Math.hypot(centres[k][0] - px, centres[k][1] - py) / h;
-        if (err > o.teleport * g) {
-          out.push({ track_id, frame, reason: 'teleport', lasting: true, detail: `body centre ${r2(err)} box heights away from where its motion predicts (limit ${r2(o.teleport * g)} over ${g} frame${g > 1 ? 's' : ''})` });
+      if (prev >= 0) {
+        const t = teleports[k];
+        if (t && !teleports[prev]?.glitch) {
+          out.push({
+            track_id, frame, reason: 'teleport', lasting: !t.glitch,
+            detail: `body centre ${r2(t.err)} box heights away from where its motion predicts (limit ${r2(o.teleport * t.g)} over ${t.g} frame${t.g > 1 ? 's' : ''})${t.glitch ? ', back at the next detection' : ''}`,
+          });
         }
         // a limb swap; the frame after a one-frame swap (which swaps back) is not another one
         for (let li = 0; li < limbs.length; li++) {

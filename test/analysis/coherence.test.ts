@@ -70,6 +70,20 @@ describe('coherence breaks', () => {
     expect(Math.abs(x(s, 149) - x(raw, 149))).toBeLessThan(0.03 * person(raw, 149).bbox[3]);
   });
 
+  it('flags a one-frame jump once, as not lasting, and the smoother puts the body back', () => {
+    const { raw } = walkingClip({ frames: 120, people: 1, seed: 6, holdEvery: 0 });
+    const p = person(raw, 70);
+    const before = p.keypoints_2d[0];
+    for (let j = 0; j < N.length; j++) p.keypoints_2d[2 * j + 1] -= 0.8 * p.bbox[3];
+    const breaks = findCoherenceBreaks(raw);
+    expect(breaks.map((b) => [b.frame, b.reason, b.lasting])).toEqual([[70, 'teleport', false]]);
+    expect(breaks[0].detail).toMatch(/back at the next detection/);
+    const s = smoothSequence(raw, { breaks });
+    const y = (q: PoseSequence) => q.frames[70].persons[0].keypoints_2d[1];
+    expect(y(s) - y(raw)).toBeGreaterThan(0.7 * p.bbox[3]);
+    expect(s.frames[70].persons[0].keypoints_2d[0]).toBeCloseTo(before, -1);
+  });
+
   it('flags a 3D bone that suddenly stretches, at that frame only', () => {
     const { raw } = walkingClip({ frames: 120, people: 1, seed: 8, holdEvery: 0 });
     const p = person(raw, 60);
