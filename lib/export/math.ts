@@ -106,58 +106,70 @@ export function fitRotation(a: Vec3[], b: Vec3[], w: number[]): Mat3 {
     Syx += k * ay * bx; Syy += k * ay * by; Syz += k * ay * bz;
     Szx += k * az * bx; Szy += k * az * by; Szz += k * az * bz;
   }
-  // N in the order (w, x, y, z)
-  const N = [
-    [Sxx + Syy + Szz, Syz - Szy, Szx - Sxz, Sxy - Syx],
-    [Syz - Szy, Sxx - Syy - Szz, Sxy + Syx, Szx + Sxz],
-    [Szx - Sxz, Sxy + Syx, -Sxx + Syy - Szz, Syz + Szy],
-    [Sxy - Syx, Szx + Sxz, Syz + Szy, -Sxx - Syy + Szz],
-  ];
-  const { values, vectors } = jacobiEigen(N);
+  // N in the order (w, x, y, z), row-major 4x4
+  const N = JACOBI_A;
+  N.set([
+    Sxx + Syy + Szz, Syz - Szy, Szx - Sxz, Sxy - Syx,
+    Syz - Szy, Sxx - Syy - Szz, Sxy + Syx, Szx + Sxz,
+    Szx - Sxz, Sxy + Syx, -Sxx + Syy - Szz, Syz + Szy,
+    Sxy - Syx, Szx + Sxz, Syz + Szy, -Sxx - Syy + Szz,
+  ]);
+  const V = jacobiEigen4(N);
   let best = 0;
-  for (let i = 1; i < 4; i++) if (values[i] > values[best]) best = i;
-  const [qw, qx, qy, qz] = [vectors[0][best], vectors[1][best], vectors[2][best], vectors[3][best]];
-  return quatToMat([qx, qy, qz, qw]);
+  for (let i = 1; i < 4; i++) if (N[i * 5] > N[best * 5]) best = i;
+  return quatToMat([V[4 + best], V[8 + best], V[12 + best], V[best]]);
 }
 
-/** Eigen decomposition of a small symmetric matrix (cyclic Jacobi); vectors are columns. */
-function jacobiEigen(input: number[][]): { values: number[]; vectors: number[][] } {
-  const n = input.length;
-  const a = input.map((r) => [...r]);
-  const v: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+const JACOBI_A = new Float64Array(16);
+const JACOBI_V = new Float64Array(16);
+
+/**
+ * Eigen decomposition of a symmetric 4x4 matrix in place (cyclic Jacobi, no allocation): afterwards the
+ * diagonal of `a` holds the eigenvalues and the returned matrix's columns the eigenvectors (shared buffer).
+ */
+function jacobiEigen4(a: Float64Array): Float64Array {
+  const n = 4;
+  const v = JACOBI_V;
+  v.fill(0);
+  v[0] = v[5] = v[10] = v[15] = 1;
   for (let sweep = 0; sweep < 50; sweep++) {
     let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p][q] * a[p][q];
-    if (off < 1e-30) break;
+    let diag = 0;
+    for (let p = 0; p < n; p++) {
+      diag += a[p * 5] * a[p * 5];
+      for (let q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
+    }
+    if (off <= 1e-30 * Math.max(diag, 1e-300)) break;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
-        if (Math.abs(a[p][q]) < 1e-300) continue;
-        const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+        const apq = a[p * n + q];
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = a[k][p];
-          const akq = a[k][q];
-          a[k][p] = c * akp - s * akq;
-          a[k][q] = s * akp + c * akq;
+          const akp = a[k * n + p];
+          const akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = a[p][k];
-          const aqk = a[q][k];
-          a[p][k] = c * apk - s * aqk;
-          a[q][k] = s * apk + c * aqk;
+          const apk = a[p * n + k];
+          const aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = v[k][p];
-          const vkq = v[k][q];
-          v[k][p] = c * vkp - s * vkq;
-          v[k][q] = s * vkp + c * vkq;
+          const vkp = v[k * n + p];
+          const vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
         }
       }
     }
   }
-  return { values: a.map((r, i) => r[i]), vectors: v };
+  return v;
 }
 
 /** BVH 'Zrotation Xrotation Yrotation' angles (degrees) of R = Rz(z) Rx(x) Ry(y), continued from `prev` (no 360 jumps). */

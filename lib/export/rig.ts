@@ -13,7 +13,8 @@ import { fitRotation, IDENTITY, mul, norm, sub, swing, transpose, apply, type Ma
  *   frame (so the first frame has identity rotations);
  * - world rotation of a joint: with one child, the previous frame's rotation turned by the smallest
  *   rotation that points the bone at the child's position (twist carried over, no flips); with several
- *   children, the best fit of all child bones (Horn's quaternion method); leaves keep the parent's;
+ *   children, the best fit of all child bones (Horn's quaternion method); leaves keep the parent's.
+ *   Near-duplicate joints (HMR2's _extra twins of limb joints, the model origin) do not steer their parent;
  * - local rotation = parent world^T x world; root translation = the root's camera-space position;
  * - local translation of every joint = its own position in the parent's rotated frame: the per-frame
  *   estimates change bone lengths by 1-2 cm (measured on the PHALP samples: up to 5 cm between neck and
@@ -29,6 +30,8 @@ export interface RigDef {
   parents: number[];
   /** the keypoint each joint is, or -1 for a virtual joint */
   keypoint: number[];
+  /** false for joints that do not steer their parent's rotation (near-duplicates such as HMR2's _extra joints) */
+  drives: boolean[];
   /** camera-space position of every rig joint from a joint set's keypoints (J*3, metres) */
   positions(kp: ArrayLike<number>): Vec3[];
 }
@@ -37,7 +40,7 @@ const k = (kp: ArrayLike<number>, i: number): Vec3 => [kp[i * 3], kp[i * 3 + 1],
 const mid = (a: Vec3, b: Vec3): Vec3 => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2];
 
 /** Builds a RigDef from (name, parent name, keypoint index | virtual position function) rows in any order. */
-function rig(jointSet: string, rootName: string, rows: [string, string | null, number | ((kp: ArrayLike<number>) => Vec3)][]): RigDef {
+function rig(jointSet: string, rootName: string, rows: [string, string | null, number | ((kp: ArrayLike<number>) => Vec3)][], passive: (name: string) => boolean = () => false): RigDef {
   const byName = new Map(rows.map((r) => [r[0], r]));
   const order: string[] = [];
   const visit = (name: string) => {
@@ -53,6 +56,7 @@ function rig(jointSet: string, rootName: string, rows: [string, string | null, n
     names: order,
     parents: order.map((n) => (byName.get(n)![1] === null ? -1 : index.get(byName.get(n)![1]!)!)),
     keypoint: src.map((s) => (typeof s === 'number' ? s : -1)),
+    drives: order.map((n) => !passive(n)),
     positions: (kp) => src.map((s) => (typeof s === 'number' ? k(kp, s) : s(kp))),
   };
 }
@@ -64,7 +68,10 @@ const p45 = (name: string, parent: string | null): [string, string | null, numbe
   return [name, parent, i];
 };
 
-/** phalp45: rooted at MidHip; BODY_25 limbs, the spine through Pelvis/Spine/Thorax, HMR2's extra joints hang off their BODY_25 twins. */
+/**
+ * phalp45: rooted at MidHip; BODY_25 limbs, the spine through Pelvis/Spine/Thorax (Pelvis turned by the
+ * spine and HMR2's two hip joints, which hang off it), the other _extra joints hang off their BODY_25 twins.
+ */
 export const PHALP45_RIG: RigDef = rig('phalp45', 'MidHip', [
   p45('MidHip', null),
   p45('RHip', 'MidHip'), p45('RKnee', 'RHip'), p45('RAnkle', 'RKnee'), p45('RHeel', 'RAnkle'), p45('RBigToe', 'RAnkle'), p45('RSmallToe', 'RBigToe'),
@@ -74,12 +81,12 @@ export const PHALP45_RIG: RigDef = rig('phalp45', 'MidHip', [
   p45('LShoulder', 'Neck'), p45('LElbow', 'LShoulder'), p45('LWrist', 'LElbow'),
   p45('Neck_extra', 'Neck'), p45('Head', 'Neck_extra'), p45('Jaw', 'Head'), p45('HeadTop', 'Head'), p45('Nose', 'Head'),
   p45('REye', 'Nose'), p45('REar', 'REye'), p45('LEye', 'Nose'), p45('LEar', 'LEye'),
-  p45('RHip_extra', 'RHip'), p45('RKnee_extra', 'RKnee'), p45('RAnkle_extra', 'RAnkle'),
-  p45('LHip_extra', 'LHip'), p45('LKnee_extra', 'LKnee'), p45('LAnkle_extra', 'LAnkle'),
+  p45('RHip_extra', 'Pelvis'), p45('RKnee_extra', 'RKnee'), p45('RAnkle_extra', 'RAnkle'),
+  p45('LHip_extra', 'Pelvis'), p45('LKnee_extra', 'LKnee'), p45('LAnkle_extra', 'LAnkle'),
   p45('RShoulder_extra', 'RShoulder'), p45('RElbow_extra', 'RElbow'), p45('RWrist_extra', 'RWrist'),
   p45('LShoulder_extra', 'LShoulder'), p45('LElbow_extra', 'LElbow'), p45('LWrist_extra', 'LWrist'),
   p45('Origin', 'MidHip'),
-]);
+], (name) => (name.endsWith('_extra') && !['RHip_extra', 'LHip_extra', 'Neck_extra'].includes(name)) || name === 'Origin');
 
 const B = BLAZEPOSE33.names;
 const b33 = (name: string, parent: string | null): [string, string | null, number] => {
@@ -162,25 +169,24 @@ export function solveRig(rigDef: RigDef, positions: (ArrayLike<number> | null)[]
     const l = norm(d);
     return l > 1e-9 ? [(d[0] / l) * median, (d[1] / l) * median, (d[2] / l) * median] : [0, median, 0];
   });
-  const children: number[][] = rigDef.names.map(() => []);
-  rigDef.parents.forEach((parent, j) => parent >= 0 && children[parent].push(j));
+  // the children that steer each joint's rotation (bones of some length)
+  const steering: number[][] = rigDef.names.map(() => []);
+  rigDef.parents.forEach((parent, j) => parent >= 0 && rigDef.drives[j] && norm(restOffsets[j]) > 1e-6 && steering[parent].push(j));
+  const steerRest = steering.map((kids) => kids.map((c) => restOffsets[c]));
+  const steerWeight = steering.map((kids) => kids.map((c) => norm(restOffsets[c])));
 
   let world: Mat3[] = rigDef.names.map(() => [...IDENTITY]);
   const solved: (RigFrame | null)[] = pos.map((p) => {
     if (!p) return null;
     const next: Mat3[] = new Array(J);
     for (let j = 0; j < J; j++) {
-      const kids = children[j].filter((c) => norm(restOffsets[c]) > 1e-6);
+      const kids = steering[j];
       if (kids.length === 0) next[j] = rigDef.parents[j] >= 0 ? next[rigDef.parents[j]] : [...IDENTITY];
       else if (kids.length === 1) {
         const c = kids[0];
         next[j] = mul(swing(apply(world[j], restOffsets[c]), sub(p[c], p[j])), world[j]);
       } else {
-        next[j] = fitRotation(
-          kids.map((c) => restOffsets[c]),
-          kids.map((c) => sub(p[c], p[j])),
-          kids.map((c) => norm(restOffsets[c])),
-        );
+        next[j] = fitRotation(steerRest[j], kids.map((c) => sub(p[c], p[j])), steerWeight[j]);
       }
     }
     world = next;

@@ -54,15 +54,16 @@ describe('rigs', () => {
       const rest = forwardKinematics(m.anim, { ...f, translations: f.translations.map((tr, j) => (j === 0 ? tr : m.anim.restOffsets[j])) });
       m.anim.rig.keypoint.forEach((k, j) => {
         exact = Math.max(exact, Math.hypot(fk[j][0] - kp[k * 3], fk[j][1] - kp[k * 3 + 1], fk[j][2] - kp[k * 3 + 2]));
-        rotOnly.push(Math.hypot(rest[j][0] - kp[k * 3], rest[j][1] - kp[k * 3 + 1], rest[j][2] - kp[k * 3 + 2]));
+        // the model origin is not a point of the body (it does not turn with the pelvis): left out here
+        if (m.anim.rig.names[j] !== 'Origin') rotOnly.push(Math.hypot(rest[j][0] - kp[k * 3], rest[j][1] - kp[k * 3 + 1], rest[j][2] - kp[k * 3 + 2]));
       });
     });
     rotOnly.sort((a, b) => a - b);
     const median = rotOnly[rotOnly.length >> 1];
     console.log(`walk_8 rig: FK error ${(exact * 1000).toFixed(4)} mm; rest lengths + rotations only: median ${(median * 100).toFixed(2)} cm, max ${(rotOnly[rotOnly.length - 1] * 100).toFixed(2)} cm`);
     expect(exact).toBeLessThan(1e-6);
-    expect(median).toBeLessThan(0.015);
-    expect(rotOnly[rotOnly.length - 1]).toBeLessThan(0.08);
+    expect(median).toBeLessThan(0.01);
+    expect(rotOnly[rotOnly.length - 1]).toBeLessThan(0.06);
   });
 
   it('frames where an athlete is absent hold the nearest pose and are marked absent', () => {
