@@ -23,6 +23,8 @@ const nextConfig = {
     return [
       { source: '/:path*', headers: everyResponse },
       { source: '/api/:path*', headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'; sandbox" }] },
+      // the original pose service's routes (/pose/video, /pose/hybrid) answer JSON like the API
+      { source: '/pose/:path*', headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'; sandbox" }] },
     ];
   },
 };

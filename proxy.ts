@@ -52,8 +52,8 @@ export function contentSecurityPolicy(nonce: string, { dev, https }: { dev: bool
 export const config = {
   matcher: [
     {
-      // pages only: not the API (see above), not built static files
-      source: '/((?!api/|_next/static|_next/image|favicon.ico).*)',
+      // pages only: not the API (see above; /pose/* is the original pose service's API), not built static files
+      source: '/((?!api/|pose/|_next/static|_next/image|favicon.ico).*)',
       missing: [
         { type: 'header', key: 'next-router-prefetch' },
         { type: 'header', key: 'purpose', value: 'prefetch' },

@@ -11,6 +11,7 @@ import { createLogger } from '../lib/log';
 import { CANCEL_CHANNEL, JOB_OPTIONS, POSE_QUEUE, WORKER_KEY_PREFIX, type PoseJobData, type WorkerHeartbeat } from '../lib/queue';
 import { bullConnection, closeSharedRedis, sharedRedis } from '../lib/redis';
 import { checkSystemPrograms } from '../scripts/services/system-check';
+import { startFrameWorker } from './frame-jobs';
 import { ClipGoneError, markFailed, processClip } from './pipeline';
 import { fallbackRunner, selectRunner } from './runners/select';
 import { RunnerError } from './runners/types';
@@ -157,6 +158,8 @@ async function main() {
     log.error('worker.error', { error: err });
   });
   worker.on('stalled', (jobId) => log.warn('job.stalled', { jobId }));
+  // single images of POST /pose/hybrid (lib/pose-service/frame-queue.ts), next to the clip jobs
+  const frameWorker = startFrameWorker(log);
 
   const startedAt = new Date().toISOString();
   const beat = async () => {
@@ -220,6 +223,7 @@ async function main() {
       }
     }, graceMs);
     await worker.close();
+    await frameWorker.close().catch(() => {});
     clearTimeout(grace);
     clearInterval(beatTimer);
     await sharedRedis().del(`${WORKER_KEY_PREFIX}${workerId}`).catch(() => {});

@@ -15,7 +15,7 @@ import {
   withQueueTimeout,
 } from '../queue';
 import { clipLayout } from '../storage/layout';
-import { HttpError, receiveUpload } from '../upload';
+import { HttpError, receiveUpload, type ReceivedFile } from '../upload';
 import { missingFrames } from '../video/completeness';
 import { validateVideo } from '../video/probe';
 import {
@@ -57,6 +57,16 @@ export async function acceptUpload(actor: Actor, request: Request): Promise<Clip
   const { dataDir, maxUploadBytes } = getConfig();
   const started = Date.now();
   const file = await receiveWithinQuota(ownerId, request, dataDir, maxUploadBytes);
+  return acceptReceivedFile(ownerId, file, started);
+}
+
+/**
+ * A file already received under DATA_DIR/uploads (an upload, or a copy from IMPORT_DIR for POST /pose/video)
+ * becomes a clip of `ownerId`: checked to be a whole video, then queued (or an identical earlier upload's
+ * results re-used). The file is moved into the clip's folder or, on any failure, deleted.
+ */
+export async function acceptReceivedFile(ownerId: string, file: ReceivedFile, started = Date.now()): Promise<ClipDTO> {
+  const { dataDir } = getConfig();
   let created: ClipDoc | null = null;
   try {
     const check = await validateVideo(file.tmpPath);

@@ -31,6 +31,7 @@ const EXPECTED: Record<string, Row> = {
   'POST /api/auth/[...all]':                       [200, 200, 200, 200, 200, 200], // sign-out
   'GET /api/me':                                   [200, 200, 200, 200, 200, 200],
   'GET /api/health':                               [200, 200, 200, 200, 200, 200],
+  'GET /api/metrics':                              [200, 200, 200, 200, 200, 200], // METRICS_TOKEN unset here (test/metrics checks the guard)
   'GET /api/body-model':                           [401, 200, 200, 200, 200, 200],
   'GET /api/clips':                                [401, 200, 401, 200, 200, 200],
   'POST /api/clips':                               [401, 415, 401, 415, 415, 415], // access passes, then "send multipart"
@@ -56,6 +57,12 @@ const EXPECTED: Record<string, Row> = {
   'GET /api/admin/invites':                        [401, 403, 401, 403, 403, 200],
   'POST /api/admin/invites':                       [401, 403, 401, 403, 403, 201],
   'DELETE /api/admin/invites/[inviteId]':          [401, 403, 401, 403, 403, 200],
+  // the original pose service's API (issue 11): same callers as the rest of the API, no share links
+  'POST /pose/video':                              [401, 400, 401, 400, 400, 400], // {} -> "Missing video_path parameter"
+  'GET /pose/video/status/[id]':                   [401, 404, 401, 200, 200, 200],
+  'POST /pose/hybrid':                             [401, 400, 401, 400, 400, 400], // {} -> "Missing image_base64"
+  'GET /api/pose/health':                          [401, 503, 401, 503, 503, 503], // no worker runs here: 'initializing'
+  'GET /api/pose/pool-status':                     [401, 200, 401, 200, 200, 200],
 };
 
 function routeFiles(dir: string): string[] {

@@ -32,9 +32,19 @@ export class FrameAnalyser {
   private constructor(private readonly cfg: AnalyserConfig, private readonly tracker: MultiPersonTracker) {}
 
   static async create(cfg: AnalyserConfig): Promise<FrameAnalyser> {
+    return FrameAnalyser.withModels(cfg, await FrameAnalyser.loadModels(cfg));
+  }
+
+  /** The two graph models, loaded once; a thread that analyses many unrelated images re-uses them. */
+  static async loadModels(cfg: Pick<AnalyserConfig, 'modelDir' | 'landmarkModel'>) {
     await initTf(1);
     const [lm, det] = await Promise.all([loadGraphModel(cfg.modelDir, cfg.landmarkModel), loadGraphModel(cfg.modelDir, DETECTOR_MODEL)]);
-    return new FrameAnalyser(cfg, new MultiPersonTracker(new BlazePoseLandmarks(lm), new MultiPoseDetector(det), cfg.tracker));
+    return { lm, det };
+  }
+
+  /** A fresh tracker (no state from earlier frames) over already loaded models. */
+  static withModels(cfg: AnalyserConfig, models: Awaited<ReturnType<typeof FrameAnalyser.loadModels>>): FrameAnalyser {
+    return new FrameAnalyser(cfg, new MultiPersonTracker(new BlazePoseLandmarks(models.lm), new MultiPoseDetector(models.det), cfg.tracker));
   }
 
   get calls() {
