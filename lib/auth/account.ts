@@ -54,7 +54,11 @@ export async function deleteAccount(actor: UserActor, password: unknown, address
   const byUser = { userId: { $in: [uid, actor.userId] } };
   await (await sharesCollection()).deleteMany({ ownerId: actor.userId });
   await (await apiKeysCollection()).deleteMany({ userId: actor.userId });
-  await (await invitesCollection()).deleteMany({ createdBy: actor.userId, usedAt: null });
+  const invites = await invitesCollection();
+  await invites.deleteMany({ createdBy: actor.userId, usedAt: null });
+  // the admin's record of a used invite keeps that it was used, not by whom
+  await invites.updateMany({ usedBy: actor.email }, { $set: { usedBy: null } });
+  await invites.updateMany({ email: actor.email }, { $set: { email: null } });
   await db.collection(AUTH_MODELS.session).deleteMany(byUser);
   await db.collection(AUTH_MODELS.account).deleteMany(byUser);
   await db.collection(AUTH_MODELS.verification).deleteMany({ identifier: { $regex: `^.*${escapeRegex(actor.email)}.*$`, $options: 'i' } });

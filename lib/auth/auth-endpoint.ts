@@ -1,5 +1,5 @@
 import { getAuth } from './better-auth';
-import { countSignUp, normalizeEmail, signInAllowed, signInFailed } from './limits';
+import { countSignUp, normalizeEmail, signInAllowed, signInFailed, signUpAllowed } from './limits';
 import { clientAddress, requestOrigin } from './origin';
 
 /**
@@ -19,7 +19,10 @@ export async function authEndpoint(request: Request): Promise<Response> {
     return res;
   }
   if (request.method === 'POST' && path.endsWith('/sign-up/email')) {
-    await countSignUp(address);
+    await signUpAllowed(address);
+    const res = await auth.handler(request);
+    if (res.ok) await countSignUp(address);
+    return res;
   }
   return auth.handler(request);
 }

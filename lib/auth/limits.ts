@@ -7,7 +7,7 @@ import { HttpError } from '../upload';
  * Rate limits in Redis (rate-limiter-flexible), so every web process counts together:
  *  - sign-in: failed attempts per account (email) and per address, 15-minute window; once a window is
  *    used up every attempt is refused with 429, a right password included, until it ends
- *  - sign-up: attempts per address per hour
+ *  - sign-up: accounts created per address per hour
  *  - uploads, exports: requests per account per hour
  * Limits are config (lib/config.ts rateLimits; 0 = off). While Redis is down an in-process counter
  * takes over (insurance limiter), so an outage neither opens the gate nor blocks every upload.
@@ -98,8 +98,16 @@ const ignoreLimit = (err: unknown) => {
   if (!(err instanceof RateLimitedError)) throw err;
 };
 
-export function countSignUp(address: string): Promise<void> {
-  return consume('signUpAddress', address, 'Too many sign-ups from this address; wait before trying again.');
+const TOO_MANY_SIGNUPS = 'Too many sign-ups from this address; wait before trying again.';
+
+/** Before a sign-up: 429 while this address has used up its accounts for the hour. */
+export function signUpAllowed(address: string): Promise<void> {
+  return refuseIfSpent('signUpAddress', address, TOO_MANY_SIGNUPS);
+}
+
+/** After an account was created from this address. */
+export async function countSignUp(address: string): Promise<void> {
+  await consume('signUpAddress', address, TOO_MANY_SIGNUPS).catch(ignoreLimit);
 }
 
 export function countUpload(userId: string): Promise<void> {

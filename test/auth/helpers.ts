@@ -34,7 +34,8 @@ export async function postAuth(path: string, body: unknown, headers: Record<stri
   return authPost(
     new Request(`${ORIGIN}/api/auth${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', origin: ORIGIN, 'x-forwarded-for': '203.0.113.9', ...headers },
+      // each call from its own address unless the test says otherwise (per-address limits are tested on purpose)
+      headers: { 'content-type': 'application/json', origin: ORIGIN, 'x-forwarded-for': `10.0.${(++counter >> 8) & 255}.${counter & 255}`, ...headers },
       body: JSON.stringify(body),
     }),
   );
