@@ -1,6 +1,5 @@
-import { angleNames } from '../pose/angles';
+import { angleDepthDominated, angleNames, jointAngles } from '../pose/angles';
 import type { PoseMeta } from '../frames/repo';
-import { exportFrameJson } from './json';
 import type { ExportSource } from './source';
 
 /**
@@ -15,7 +14,7 @@ import type { ExportSource } from './source';
  *   camera_t* for camera space) for every joint,
  *   <joint>_score for every joint (runners with per-keypoint scores, else empty),
  *   angle_<name>_deg for every joint angle (lib/pose/angles.ts), then angle_<name>_low_validity (0/1).
- * Streamed row by row.
+ * Streamed row by row, from the stored frames' typed arrays (the frames API's numbers, without building its JSON).
  */
 
 export function csvField(v: string | number | boolean | null | undefined): string {
@@ -45,21 +44,24 @@ export async function* csvExport(src: ExportSource, clipLabel: string): AsyncGen
   const { meta } = src;
   const J = meta.joint_names.length;
   const angles = angleNames();
+  const clip = csvField(clipLabel);
   yield csvHeader(meta).map(csvField).join(',') + CRLF;
   let rows: string[] = [];
   for await (const f of src.frames()) {
-    const json = exportFrameJson(meta.joint_set, f);
-    for (const p of json.persons) {
+    for (const p of f.persons) {
+      // straight from the model's typed arrays: the same numbers the frames API's personJson writes
+      const a = jointAngles(meta.joint_set, p.keypoints_3d);
+      const low = angleDepthDominated(meta.joint_set, p.keypoints_3d, p.camera);
       const row: (string | number | boolean | null)[] = [
-        clipLabel, f.frame_number, f.timestamp, p.track_id, p.state, p.confidence, p.tracking_confidence, p.frames_since_seen,
+        f.frame_number, f.timestamp, p.track_id, p.state, p.confidence, p.tracking_confidence, p.frames_since_seen,
         ...p.bbox, p.camera?.tx ?? null, p.camera?.ty ?? null, p.camera?.tz ?? null,
       ];
-      for (let j = 0; j < J; j++) row.push(p.keypoints_2d[j]?.[0] ?? null, p.keypoints_2d[j]?.[1] ?? null);
-      for (let j = 0; j < J; j++) row.push(p.keypoints_3d[j]?.[0] ?? null, p.keypoints_3d[j]?.[1] ?? null, p.keypoints_3d[j]?.[2] ?? null);
-      for (let j = 0; j < J; j++) row.push(p.keypoint_scores?.[j] ?? null);
-      for (const a of angles) row.push(p.joint_angles?.[a] ?? null);
-      for (const a of angles) row.push(p.joint_angles_low_validity?.[a] ?? null);
-      rows.push(row.map(csvField).join(','));
+      for (let j = 0; j < J * 2; j++) row.push(p.keypoints_2d[j]);
+      for (let j = 0; j < J * 3; j++) row.push(p.keypoints_3d[j]);
+      for (let j = 0; j < J; j++) row.push(p.keypoint_scores ? p.keypoint_scores[j] : null);
+      for (const name of angles) row.push(a[name]);
+      for (const name of angles) row.push(low[name]);
+      rows.push(clip + ',' + row.map(csvField).join(','));
     }
     if (rows.length >= 100) {
       yield rows.join(CRLF) + CRLF;
