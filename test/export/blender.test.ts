@@ -126,7 +126,7 @@ describe('GLB: Khronos validator and Blender', () => {
     return report;
   }
 
-  it('walk_8 with the SMPL stand-in: a skinned mesh + skeletons; 0 validator errors; keypoints and SMPL joints within 1 cm', async () => {
+  it('walk_8 with the SMPL stand-in: a skinned mesh + skeletons; 0 validator errors; keypoints, SMPL joints and skinned vertices within 1 cm', async () => {
     const { seq } = clips.walk;
     const smplPath = standinFiles().pkl;
     const { name, bytes } = await exportFile('walk', 'format=glb', { smplModelPath: smplPath });
@@ -161,6 +161,25 @@ describe('GLB: Khronos validator and Blender', () => {
     }
     worst['glb walk_8 SMPL joints'] = max;
     expect(max).toBeLessThan(TOLERANCE_M);
+
+    // the skinned mesh as Blender deforms it: our linear blend skinning (no pose blend shapes, as the GLB
+    // documents) with the same betas, every 50th vertex
+    const lbs = new SmplEvaluator(evaluator.model, { poseBlendShapes: false });
+    let maxVertex = 0;
+    for (const i of frames) {
+      const p = seq.frames[i].persons[0];
+      lbs.forward({ ...p.smpl!, betas }, vertices);
+      const got = res.meshes[i]['athlete1_body'];
+      expect(got, 'mesh athlete1_body').toBeDefined();
+      expect(got.length).toBe(Math.ceil(6890 / 50));
+      got.forEach((g, k) => {
+        const v = k * 50;
+        const want = toBlender([vertices[v * 3] + p.camera!.tx, vertices[v * 3 + 1] + p.camera!.ty, vertices[v * 3 + 2] + p.camera!.tz]);
+        maxVertex = Math.max(maxVertex, Math.hypot(g[0] - want[0], g[1] - want[1], g[2] - want[2]));
+      });
+    }
+    worst['glb walk_8 SMPL mesh vertices'] = maxVertex;
+    expect(maxVertex).toBeLessThan(TOLERANCE_M);
   });
 
   it('two athletes without a body model: animated skeletons; 0 validator errors; both within 1 cm', async () => {

@@ -4,7 +4,8 @@ prefixed with 'RESULT '.
 
 Usage: blender -b --factory-startup --python-exit-code 1 --python test/export/blender_joints.py -- FILE FPS FRAMES
   FRAMES: comma-separated 0-based animation frames (BVH: motion lines; glTF: keyframe index at FPS).
-Output: {"frame_range": [start, end], "keyframes": n, "frames": {frame: {joint name: [x, y, z]}}}
+Output: {"frame_range": [start, end], "keyframes": n, "frames": {frame: {joint name: [x, y, z]}},
+         "meshes": {frame: {mesh object name: [[x, y, z] of every 50th vertex, after skinning]}}}
 (Blender world axes, z up; armature bones: head of the pose bone; glTF nodes without a skin: object origins.)
 """
 import builtins
@@ -30,8 +31,7 @@ if path.lower().endswith('.bvh'):
 else:
     import numpy
     # Debian's Blender 3.4 glTF importer uses numpy.bool, removed in the numpy Debian ships
-    if not hasattr(numpy, 'bool') or numpy.bool is not bool:
-        numpy.bool = bool
+    numpy.bool = bool
     bpy.ops.import_scene.gltf(filepath=path)
     first = None
 
@@ -44,6 +44,7 @@ if first is None:
     first = frame_range[0]
 
 out = {}
+meshes = {}
 for f in frames:
     scene.frame_set(int(first + f))
     bpy.context.view_layer.update()
@@ -57,5 +58,14 @@ for f in frames:
             p = ob.matrix_world.translation
             joints[ob.name] = [p.x, p.y, p.z]
     out[f] = joints
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    shapes = {}
+    for ob in scene.objects:
+        if ob.type == 'MESH':
+            ev = ob.evaluated_get(depsgraph)
+            me = ev.to_mesh()
+            shapes[ob.name] = [list(ev.matrix_world @ me.vertices[i].co) for i in range(0, len(me.vertices), 50)]
+            ev.to_mesh_clear()
+    meshes[f] = shapes
 
-print('RESULT ' + json.dumps({'frame_range': frame_range, 'keyframes': keyframes, 'frames': out}))
+print('RESULT ' + json.dumps({'frame_range': frame_range, 'keyframes': keyframes, 'frames': out, 'meshes': meshes}))

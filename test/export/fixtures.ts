@@ -76,6 +76,8 @@ export interface BlenderResult {
   frame_range: [number, number];
   keyframes: number;
   frames: Record<string, Record<string, [number, number, number]>>;
+  /** every 50th vertex of each mesh object, skinned, world space */
+  meshes: Record<string, Record<string, [number, number, number][]>>;
 }
 
 /** Imports a BVH/GLB with Blender's own importer (headless) and reads joint world positions at `frames`. */
