@@ -60,6 +60,13 @@ describe('passwords and sessions', () => {
     expect(session).toMatch(/;\s*Path=\//i);
     expect(session).not.toMatch(/;\s*Secure/i);
 
+    // a script (curl) sends no Origin and no cookie: sign-in works
+    const curl = await authPost(
+      new Request(`${ORIGIN}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password }) }),
+    );
+    expect(curl.status).toBe(200);
+    expect(cookiesOf(curl)).toMatch(/better-auth\.session_token=/);
+
     const https = await authPost(
       new Request('https://coach.example/api/auth/sign-in/email', {
         method: 'POST',
