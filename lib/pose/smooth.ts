@@ -37,7 +37,8 @@
  * - `interpolated` frames are re-interpolated (linear, slerp for rotations) between the smoothed values
  *   of the detections around them.
  * Time is the frame index (frames are treated as evenly spaced).
- * The input is never modified: every output person has new arrays.
+ * The input is never modified: every output person has new arrays (views into one buffer per smoothed
+ * segment, as the compact payload's decoder hands out; do not transfer their .buffer).
  */
 import { coherenceReach, detectionsByTrack, findCoherenceBreaks, type CoherenceBreak, type CoherenceOptions } from './coherence';
 import { matrixToQuaternion, quaternionToMatrix } from './compact';
@@ -181,24 +182,6 @@ function termsOf(c: Float64Array, from: number, into: Terms): Terms {
   return into;
 }
 
-/** sum_t coef_t * arrays[idx_t][i] for i < length, as a new Float32Array. */
-function combine(arrays: readonly ArrayLike<number>[], t: Terms, length: number): Float32Array {
-  const out = new Float32Array(length);
-  for (let k = 0; k < t.n; k++) {
-    const a = arrays[t.idx[k]], c = t.coef[k];
-    for (let i = 0; i < length; i++) out[i] += c * a[i];
-  }
-  return out;
-}
-
-function quaternionsOf(p: PersonPose): Float32Array | null {
-  if (!p.smpl) return null;
-  const q = new Float32Array(96);
-  matrixToQuaternion(p.smpl.global_orient, 0, q, 0);
-  for (let r = 0; r < 23; r++) matrixToQuaternion(p.smpl.body_pose, 9 * r, q, 4 * (r + 1));
-  return q;
-}
-
 /** Flips each quaternion of `q` into the hemisphere of the same rotation in `ref`. */
 function alignHemispheres(q: Float32Array, ref: Float32Array): void {
   for (let o = 0; o < q.length; o += 4) {
@@ -226,26 +209,76 @@ function withValues(from: PersonPose, values: PersonPose): PersonPose {
   return { ...v, track_id: from.track_id, state: from.state, confidence: from.confidence, tracking_confidence: from.tracking_confidence, frames_since_seen: from.frames_since_seen, keypoint_scores: from.keypoint_scores ? from.keypoint_scores.slice() : null };
 }
 
+/**
+ * Every smoothable value of a person in one Float32Array, so one pass over the window combines them all:
+ * [keypoints_3d | keypoints_2d | bbox | camera (3) | SMPL quaternions (96) | betas]. Missing camera or SMPL
+ * values are zeros; frames without them get weight 0 for those parts (fitted separately, see below).
+ */
+interface Layout {
+  k3: number;
+  k2: number;
+  box: number;
+  cam: number;
+  q: number;
+  betas: number;
+  nBetas: number;
+  size: number;
+}
+
+function layoutOf(p: PersonPose): Layout {
+  const k3 = 0, k2 = p.keypoints_3d.length, box = k2 + p.keypoints_2d.length, cam = box + 4, q = cam + 3, betas = q + 96;
+  const nBetas = p.smpl?.betas.length ?? 0;
+  return { k3, k2, box, cam, q, betas, nBetas, size: betas + nBetas };
+}
+
+/** Writes a person's values into its slot `v` of the layout; true when it carries SMPL quaternions. */
+function pack(p: PersonPose, L: Layout, v: Float32Array): boolean {
+  v.set(p.keypoints_3d, L.k3);
+  v.set(p.keypoints_2d, L.k2);
+  v.set(p.bbox, L.box);
+  if (p.camera) {
+    v[L.cam] = p.camera.tx;
+    v[L.cam + 1] = p.camera.ty;
+    v[L.cam + 2] = p.camera.tz;
+  }
+  if (!p.smpl) return false;
+  matrixToQuaternion(p.smpl.global_orient, 0, v, L.q);
+  for (let r = 0; r < 23; r++) matrixToQuaternion(p.smpl.body_pose, 9 * r, v, L.q + 4 * (r + 1));
+  if (L.nBetas) v.set(p.smpl.betas.subarray(0, L.nBetas), L.betas);
+  return true;
+}
+
+/** sum_t coef_t * packs[idx_t][from..to) into out[from..to). */
+function combineInto(out: Float32Array, packs: readonly Float32Array[], t: Terms, from: number, to: number): void {
+  out.fill(0, from, to);
+  for (let k = 0; k < t.n; k++) {
+    const a = packs[t.idx[k]], c = t.coef[k];
+    for (let i = from; i < to; i++) out[i] += c * a[i];
+  }
+}
+
 function smoothSegment(dets: Det[], weights: number[], H: number, degree: number, out: Map<number, PersonPose>): void {
   const n = dets.length;
-  const kp3 = dets.map((d) => d.p.keypoints_3d);
-  const kp2 = dets.map((d) => d.p.keypoints_2d);
-  const boxes = dets.map((d) => d.p.bbox);
-  const cams = dets.map((d) => (d.p.camera ? [d.p.camera.tx, d.p.camera.ty, d.p.camera.tz] : null));
-  const betas = dets.map((d) => d.p.smpl?.betas ?? null);
-  const quats = dets.map((d) => quaternionsOf(d.p));
-  let lastQ: Float32Array | null = null;
-  for (const q of quats) {
-    if (!q) continue;
-    if (lastQ) alignHemispheres(q, lastQ);
-    lastQ = q;
+  const L = layoutOf(dets[0].p);
+  // persons of one track share a joint set; a person that does not fit the layout is copied as it is
+  const fits = dets.map((d) => d.p.keypoints_3d.length === L.k2 && d.p.keypoints_2d.length === L.box - L.k2 && (d.p.smpl?.betas.length ?? L.nBetas) === L.nBetas);
+  // all inputs of the segment in one buffer, and all outputs in another: persons get views into them
+  const packed = new Float32Array(n * L.size);
+  const packs = dets.map((_, m) => packed.subarray(m * L.size, (m + 1) * L.size));
+  const hasQ = dets.map((d, m) => fits[m] && pack(d.p, L, packs[m]));
+  let lastQ = -1;
+  for (let m = 0; m < n; m++) {
+    if (!hasQ[m]) continue;
+    if (lastQ >= 0) alignHemispheres(packs[m].subarray(L.q, L.q + 96), packs[lastQ].subarray(L.q, L.q + 96));
+    lastQ = m;
   }
+  const OUT = L.size + 9 + 207;
+  const outputs = new Float32Array(n * OUT);
   const W = 2 * H + 1;
   const kernel = Float64Array.from({ length: W }, (_, i) => tricube((i - H) / (H + 1)));
   const x = new Float64Array(W), wBase = new Float64Array(W), wCam = new Float64Array(W), wSmpl = new Float64Array(W);
   const mk = (): Terms => ({ idx: new Int32Array(W), coef: new Float64Array(W), n: 0 });
   const tBase = mk(), tCam = mk(), tSmpl = mk();
-  const unit = new Float32Array(4);
   let interior: Float64Array | null = null;
   let lo = 0;
   for (let k = 0; k < n; k++) {
@@ -258,12 +291,12 @@ function smoothSegment(dets: Det[], weights: number[], H: number, degree: number
     let camSame = true, smplSame = true;
     for (let m = lo, i = 0; m <= hi; m++, i++) {
       const d = dets[m].frame - fk;
-      const w = weights[m] * kernel[d + H];
+      const w = fits[m] ? weights[m] * kernel[d + H] : 0;
       x[i] = d / (H + 1);
       wBase[i] = w;
-      wCam[i] = cams[m] ? w : 0;
-      wSmpl[i] = quats[m] && betas[m] ? w : 0;
-      if (weights[m] !== 1) full = false; // ...and an anchor of full weight
+      wCam[i] = dets[m].p.camera ? w : 0;
+      wSmpl[i] = hasQ[m] ? w : 0;
+      if (weights[m] !== 1 || !fits[m]) full = false; // ...and an anchor of full weight
       if (wCam[i] !== w) camSame = false;
       if (wSmpl[i] !== w) smplSame = false;
     }
@@ -278,47 +311,46 @@ function smoothSegment(dets: Det[], weights: number[], H: number, degree: number
       if (!(before && after)) deg = 0;
     }
     // a full window (the usual case) has the same coefficients everywhere: computed once per segment
-    const cBase = full ? (interior ??= localPolynomialCoefficients(xs, wb, deg)) : localPolynomialCoefficients(xs, wb, deg);
+    const cBase = !fits[k] ? null : full ? (interior ??= localPolynomialCoefficients(xs, wb, deg)) : localPolynomialCoefficients(xs, wb, deg);
     if (!cBase) {
       out.set(fk, copyPerson(p));
       continue;
     }
+    const res = outputs.subarray(k * OUT, k * OUT + L.size);
+    const rot = outputs.subarray(k * OUT + L.size, (k + 1) * OUT);
     const base = termsOf(cBase, lo, tBase);
-    const box = combine(boxes, base, 4);
+    combineInto(res, packs, base, 0, L.cam);
     let camera: CameraTranslation | null = null;
     if (p.camera) {
       const c = camSame ? cBase : localPolynomialCoefficients(xs, wCam.subarray(0, len), deg);
       if (c) {
-        const t = combine(cams as number[][], camSame ? base : termsOf(c, lo, tCam), 3);
-        camera = { tx: t[0], ty: t[1], tz: t[2] };
+        combineInto(res, packs, camSame ? base : termsOf(c, lo, tCam), L.cam, L.cam + 3);
+        camera = { tx: res[L.cam], ty: res[L.cam + 1], tz: res[L.cam + 2] };
       } else camera = { ...p.camera };
     }
     let smpl: PersonPose['smpl'] = null;
     if (p.smpl) {
       const c = smplSame ? cBase : localPolynomialCoefficients(xs, wSmpl.subarray(0, len), deg);
       if (c) {
-        const terms = smplSame ? base : termsOf(c, lo, tSmpl);
-        const q = combine(quats as Float32Array[], terms, 96);
-        const global_orient = new Float32Array(9), body_pose = new Float32Array(207);
+        combineInto(res, packs, smplSame ? base : termsOf(c, lo, tSmpl), L.q, L.size);
+        smpl = { global_orient: rot.subarray(0, 9), body_pose: rot.subarray(9), betas: res.subarray(L.betas, L.size) };
         for (let r = 0; r < 24; r++) {
-          const o = 4 * r;
-          const l = Math.sqrt(q[o] * q[o] + q[o + 1] * q[o + 1] + q[o + 2] * q[o + 2] + q[o + 3] * q[o + 3]);
+          const o = L.q + 4 * r;
+          const l = Math.sqrt(res[o] * res[o] + res[o + 1] * res[o + 1] + res[o + 2] * res[o + 2] + res[o + 3] * res[o + 3]);
           // a degenerate average (cannot happen for nearby rotations) keeps the raw rotation
-          const src = l > 0.5 ? q : quats[k]!;
-          const norm = l > 0.5 ? l : 1;
-          for (let i = 0; i < 4; i++) unit[i] = src[o + i] / norm;
-          if (r === 0) quaternionToMatrix(unit, 0, global_orient, 0);
-          else quaternionToMatrix(unit, 0, body_pose, 9 * (r - 1));
+          if (l > 0.5) for (let i = 0; i < 4; i++) res[o + i] /= l;
+          else res.set(packs[k].subarray(o, o + 4), o);
+          if (r === 0) quaternionToMatrix(res, o, smpl.global_orient, 0);
+          else quaternionToMatrix(res, o, smpl.body_pose, 9 * (r - 1));
         }
-        smpl = { global_orient, body_pose, betas: combine(betas as Float32Array[], terms, p.smpl.betas.length) };
       } else smpl = copyPerson(p).smpl;
     }
     out.set(fk, {
       ...p,
-      keypoints_3d: combine(kp3, base, p.keypoints_3d.length),
-      keypoints_2d: combine(kp2, base, p.keypoints_2d.length),
+      keypoints_3d: res.subarray(L.k3, L.k2),
+      keypoints_2d: res.subarray(L.k2, L.box),
       keypoint_scores: p.keypoint_scores ? p.keypoint_scores.slice() : null,
-      bbox: [box[0], box[1], box[2], box[3]],
+      bbox: [res[L.box], res[L.box + 1], res[L.box + 2], res[L.box + 3]],
       camera,
       smpl,
     });
