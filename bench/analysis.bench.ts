@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readPhalpResults } from '../lib/phalp';
 import { analyseSequence } from '../lib/pose/analysis';
-import { angleDepthDominated, jointAngles } from '../lib/pose/angles';
+import { anglesWithValidity } from '../lib/pose/angles';
 import { findCoherenceBreaks } from '../lib/pose/coherence';
 import { trackDeviation, trackJitter } from '../lib/pose/jitter';
 import { smoothSequence } from '../lib/pose/smooth';
@@ -110,17 +110,14 @@ async function main() {
   const per1000 = (ms: number) => ((ms * 1000) / pf).toFixed(1);
   const persons = raw.frames.flatMap((f) => f.persons);
   const angles = time(() => {
-    for (const p of persons) {
-      jointAngles(raw.joint_set, p.keypoints_3d);
-      angleDepthDominated(raw.joint_set, p.keypoints_3d, p.camera);
-    }
+    for (const p of persons) anglesWithValidity(raw.joint_set, p.keypoints_3d, p.camera);
   });
   const breaks = findCoherenceBreaks(raw);
   const smoothing = time(() => smoothSequence(raw, { breaks }));
   const coherence = time(() => findCoherenceBreaks(raw));
   const whole = time(() => analyseSequence(raw));
   console.log(`\ncost on the generated clip (${pf} person-frames; median of ${ITER}; wall / process CPU):`);
-  console.log(`  joint angles + low-validity: ${per1000(angles.wall)} / ${per1000(angles.cpu)} ms per 1,000 person-frames`);
+  console.log(`  joint angles + low-validity (anglesWithValidity): ${per1000(angles.wall)} / ${per1000(angles.cpu)} ms per 1,000 person-frames`);
   console.log(`  smoothing:                   ${per1000(smoothing.wall)} / ${per1000(smoothing.cpu)} ms per 1,000 person-frames`);
   console.log(`  coherence check:             ${per1000(coherence.wall)} / ${per1000(coherence.cpu)} ms per 1,000 person-frames`);
   console.log(`  whole analysis (breaks, smoothing, jitter raw+smoothed, shift) of 1,300 frames x 2 people: ${whole.wall.toFixed(1)} / ${whole.cpu.toFixed(1)} ms (target < ${TARGET_MS} ms: ${whole.wall < TARGET_MS ? 'met' : 'MISSED'})`);

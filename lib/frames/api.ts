@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { getConfig } from '../config';
 import { getDb } from '../db';
-import { angleDepthDominated, jointAngles } from '../pose/angles';
+import { anglesWithValidity } from '../pose/angles';
 import type { PersonPose, PoseFrame } from '../pose/types';
 import { bodyMeshes, MeshUnavailableError } from './mesh';
 import { readFrames, readPoseMeta, toClipObjectId, CLIPS } from './repo';
@@ -103,8 +103,9 @@ export function personJson(p: PersonPose, jointSet?: string): PersonJson {
     bbox: [...p.bbox],
   };
   if (jointSet) {
-    json.joint_angles = jointAngles(jointSet, p.keypoints_3d);
-    json.joint_angles_low_validity = angleDepthDominated(jointSet, p.keypoints_3d, p.camera);
+    const { angles, lowValidity } = anglesWithValidity(jointSet, p.keypoints_3d, p.camera);
+    json.joint_angles = angles;
+    json.joint_angles_low_validity = lowValidity;
   }
   return json;
 }

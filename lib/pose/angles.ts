@@ -313,6 +313,25 @@ export function angleDepthDominated(jointSetName: string, keypoints3d: ArrayLike
   return out;
 }
 
+/** jointAngles and angleDepthDominated in one pass over the geometry (what the frames API sends per person). */
+export function anglesWithValidity(
+  jointSetName: string,
+  keypoints3d: ArrayLike<number>,
+  camera?: CameraTranslation | null,
+): { angles: Record<string, number | null>; lowValidity: Record<string, boolean> } {
+  checkKeypoints(jointSetName, keypoints3d);
+  const J = resolveJoints(jointSetName);
+  const angles: Record<string, number | null> = {};
+  const lowValidity: Record<string, boolean> = {};
+  for (const def of DEFS) {
+    const g = geometry(def, J, keypoints3d);
+    const v = g?.value ?? null;
+    angles[def.name] = v !== null && Number.isFinite(v) ? v : null;
+    lowValidity[def.name] = !!g && g.value !== null && g.segments.some(([a, b]) => segmentDepthCos(a, b, camera) > DEPTH_DOMINATED_COS);
+  }
+  return { angles, lowValidity };
+}
+
 /** |cos| between the segment a->b and the line of sight to its midpoint. */
 export function segmentDepthCos(a: V, b: V, camera?: CameraTranslation | null): number {
   const d = sub(b, a);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readPhalpResults } from '../../lib/phalp';
-import { ANGLE_DEFS, angleArcPoints, angleDepthDominated, angleJointIndices, angleNames, jointAngles } from '../../lib/pose/angles';
+import { ANGLE_DEFS, angleArcPoints, angleDepthDominated, angleJointIndices, angleNames, anglesWithValidity, jointAngles } from '../../lib/pose/angles';
 import { BLAZEPOSE33, PHALP45 } from '../../lib/pose/joints';
 import type { CameraTranslation, PoseSequence } from '../../lib/pose/types';
 import { rng } from './motion';
@@ -28,6 +28,7 @@ function expectSameAngles(set: string, poses: Float32Array[], cameras: (CameraTr
   poses.forEach((kp, i) => {
     const ours = jointAngles(set, kp);
     const low = angleDepthDominated(set, kp, cameras[i]);
+    expect(anglesWithValidity(set, kp, cameras[i])).toEqual({ angles: ours, lowValidity: low });
     expect(Object.keys(ref.angles[i]).sort()).toEqual(angleNames().sort());
     for (const name of angleNames()) {
       const r = ref.angles[i][name];
