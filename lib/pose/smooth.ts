@@ -248,13 +248,20 @@ function pack(p: PersonPose, L: Layout, v: Float32Array): boolean {
   return true;
 }
 
-/** sum_t coef_t * packs[idx_t][from..to) into out[from..to). */
-function combineInto(out: Float32Array, packs: readonly Float32Array[], t: Terms, from: number, to: number): void {
-  out.fill(0, from, to);
-  for (let k = 0; k < t.n; k++) {
-    const a = packs[t.idx[k]], c = t.coef[k];
-    for (let i = from; i < to; i++) out[i] += c * a[i];
+/** sum_t coef_t * packs[idx_t][from..to) into out[from..to) (accumulated in float64 in `acc`). */
+function combineInto(out: Float32Array, packs: readonly Float32Array[], t: Terms, from: number, to: number, acc: Float64Array): void {
+  if (!t.n) {
+    out.fill(0, from, to);
+    return;
   }
+  let a = packs[t.idx[0]], c = t.coef[0];
+  for (let i = from; i < to; i++) acc[i] = c * a[i];
+  for (let k = 1; k < t.n; k++) {
+    a = packs[t.idx[k]];
+    c = t.coef[k];
+    for (let i = from; i < to; i++) acc[i] += c * a[i];
+  }
+  for (let i = from; i < to; i++) out[i] = acc[i];
 }
 
 function smoothSegment(dets: Det[], weights: number[], H: number, degree: number, out: Map<number, PersonPose>): void {
@@ -273,6 +280,7 @@ function smoothSegment(dets: Det[], weights: number[], H: number, degree: number
     lastQ = m;
   }
   const OUT = L.size + 9 + 207;
+  const acc = new Float64Array(L.size);
   const outputs = new Float32Array(n * OUT);
   const W = 2 * H + 1;
   const kernel = Float64Array.from({ length: W }, (_, i) => tricube((i - H) / (H + 1)));
@@ -319,12 +327,12 @@ function smoothSegment(dets: Det[], weights: number[], H: number, degree: number
     const res = outputs.subarray(k * OUT, k * OUT + L.size);
     const rot = outputs.subarray(k * OUT + L.size, (k + 1) * OUT);
     const base = termsOf(cBase, lo, tBase);
-    combineInto(res, packs, base, 0, L.cam);
+    combineInto(res, packs, base, 0, L.cam, acc);
     let camera: CameraTranslation | null = null;
     if (p.camera) {
       const c = camSame ? cBase : localPolynomialCoefficients(xs, wCam.subarray(0, len), deg);
       if (c) {
-        combineInto(res, packs, camSame ? base : termsOf(c, lo, tCam), L.cam, L.cam + 3);
+        combineInto(res, packs, camSame ? base : termsOf(c, lo, tCam), L.cam, L.cam + 3, acc);
         camera = { tx: res[L.cam], ty: res[L.cam + 1], tz: res[L.cam + 2] };
       } else camera = { ...p.camera };
     }
@@ -332,7 +340,7 @@ function smoothSegment(dets: Det[], weights: number[], H: number, degree: number
     if (p.smpl) {
       const c = smplSame ? cBase : localPolynomialCoefficients(xs, wSmpl.subarray(0, len), deg);
       if (c) {
-        combineInto(res, packs, smplSame ? base : termsOf(c, lo, tSmpl), L.q, L.size);
+        combineInto(res, packs, smplSame ? base : termsOf(c, lo, tSmpl), L.q, L.size, acc);
         smpl = { global_orient: rot.subarray(0, 9), body_pose: rot.subarray(9), betas: res.subarray(L.betas, L.size) };
         for (let r = 0; r < 24; r++) {
           const o = L.q + 4 * r;
