@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { ObjectId } from 'mongodb';
+import { BlobTooLargeError, type BlobStore } from './storage/blob-store';
 import { uploadsDir } from './storage/layout';
 
 /** An error with the HTTP status a route handler should answer with. */
@@ -18,13 +19,32 @@ export class HttpError extends Error {
   }
 }
 
+/** A file received under DATA_DIR/uploads (e.g. copied in from IMPORT_DIR); acceptReceivedFile stores it. */
 export interface ReceivedFile {
-  /** the partial file under DATA_DIR/uploads; the caller moves or removes it */
   tmpPath: string;
+  /** the name given, for display only */
+  filename: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** An upload streamed into the blob store (receiveUpload). */
+export interface ReceivedUpload {
+  /** the blob key the bytes were stored under */
+  key: string;
+  /** a local file with the same bytes, for probing (the disk backend's own file, or a temp copy); call release() */
+  localPath: string;
+  /** removes the temp copy (never the stored blob) */
+  release(): Promise<void>;
   /** the name the browser gave, for display only */
   filename: string;
   sizeBytes: number;
   sha256: string;
+}
+
+/** An upload in the store under the source key of the clip id chosen for it. */
+export interface StoredUpload extends ReceivedUpload {
+  clipId: ObjectId;
 }
 
 function humanBytes(n: number): string {
@@ -46,11 +66,16 @@ export function cleanDisplayName(name: string | undefined): string {
 }
 
 /**
- * Streams the multipart field `file` of `request` to disk under `dataDir/uploads`, hashing it on the
- * way, never holding the file in memory. Enforces `maxBytes` while streaming (413) and removes the
- * partial file on any failure.
+ * Streams the multipart field `file` of `request` straight into the blob store under `key` (hashed and
+ * size-limited on the way by the store, never held in memory). When the store keeps blobs elsewhere
+ * (GridFS), the same bytes also go to a temp file under `dataDir/uploads` so ffprobe can check them.
+ * `maxBytes` is enforced while streaming (413); on any failure nothing is kept (no blob, no temp file).
  */
-export async function receiveUpload(request: Request, dataDir: string, maxBytes: number): Promise<ReceivedFile> {
+export async function receiveUpload(
+  request: Request,
+  opts: { store: BlobStore; key: string; dataDir: string; maxBytes: number; onBytes?: (n: number) => void },
+): Promise<ReceivedUpload> {
+  const { store, key, maxBytes } = opts;
   const contentType = request.headers.get('content-type') ?? '';
   if (!contentType.startsWith('multipart/form-data')) {
     throw new HttpError(415, 'Send the clip as multipart/form-data with the field "file".');
@@ -62,14 +87,18 @@ export async function receiveUpload(request: Request, dataDir: string, maxBytes:
   }
   if (!request.body) throw new HttpError(400, 'The request has no body.');
 
-  const dir = uploadsDir(dataDir);
-  await fsp.mkdir(dir, { recursive: true });
-  const tmpPath = path.join(dir, `${crypto.randomUUID()}.part`);
+  const local = store.localPath(key);
+  let probeCopy: string | null = null;
+  if (!local) {
+    const dir = uploadsDir(opts.dataDir);
+    await fsp.mkdir(dir, { recursive: true });
+    probeCopy = path.join(dir, `${crypto.randomUUID()}.probe`);
+  }
 
   const body = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  const parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fileSize: maxBytes, fields: 10 } });
+  const parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fields: 10 } });
 
-  const result = new Promise<ReceivedFile>((resolve, reject) => {
+  const result = new Promise<ReceivedUpload>((resolve, reject) => {
     let fileSeen = false;
     let settled = false;
     const fail = (err: unknown) => {
@@ -85,26 +114,29 @@ export async function receiveUpload(request: Request, dataDir: string, maxBytes:
         return;
       }
       fileSeen = true;
-      const hash = crypto.createHash('sha256');
-      let size = 0;
-      stream.on('limit', () => {
-        // stop writing at once; the rest of the request is drained so the client gets the 413
-        fail(new HttpError(413, `The file is larger than the limit of ${humanBytes(maxBytes)}.`));
-        stream.destroy();
-      });
-      const hasher = new Transform({
+      const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
-          size += chunk.length;
+          opts.onBytes?.(chunk.length);
           cb(null, chunk);
         },
       });
-      const writing = pipeline(stream, hasher, fs.createWriteStream(tmpPath)).then(() => {
-        if (settled) return;
-        settled = true;
-        resolve({ tmpPath, filename: cleanDisplayName(info.filename), sizeBytes: size, sha256: hash.digest('hex') });
-      });
-      writing.catch(fail);
+      let input: Readable = stream.pipe(counter);
+      stream.on('error', (err) => counter.destroy(err));
+      if (probeCopy) input = input.pipe(teeToFile(probeCopy));
+      store
+        .putStream(key, input, { maxBytes })
+        .then((put) => {
+          if (settled) return;
+          settled = true;
+          const release = async () => {
+            if (probeCopy) await fsp.rm(probeCopy, { force: true });
+          };
+          resolve({ key, localPath: local ?? probeCopy!, release, filename: cleanDisplayName(info.filename), sizeBytes: put.size, sha256: put.sha256 });
+        })
+        .catch((err) => {
+          stream.resume();
+          fail(err instanceof BlobTooLargeError ? new HttpError(413, `The file is larger than the limit of ${humanBytes(maxBytes)}.`) : err);
+        });
     });
     parser.on('error', (err) => fail(new HttpError(400, `The upload could not be read: ${(err as Error).message}`)));
     parser.on('close', () => {
@@ -117,7 +149,24 @@ export async function receiveUpload(request: Request, dataDir: string, maxBytes:
   try {
     return await result;
   } catch (err) {
-    await fsp.rm(tmpPath, { force: true });
+    if (probeCopy) await fsp.rm(probeCopy, { force: true });
     throw err;
   }
+}
+
+/** Passes the bytes on and also writes them to `file` (waiting for the file when it is slower). */
+function teeToFile(file: string): Transform {
+  const out = fs.createWriteStream(file);
+  const tee = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (out.write(chunk)) cb(null, chunk);
+      else out.once('drain', () => cb(null, chunk));
+    },
+    flush(cb) {
+      out.end((err?: Error | null) => cb(err ?? null));
+    },
+  });
+  out.on('error', (err) => tee.destroy(err));
+  tee.on('close', () => out.destroy());
+  return tee;
 }

@@ -10,7 +10,10 @@ import { ensureFrameIndexes } from '../lib/frames/repo';
 import { createLogger } from '../lib/log';
 import { CANCEL_CHANNEL, JOB_OPTIONS, POSE_QUEUE, WORKER_KEY_PREFIX, type PoseJobData, type WorkerHeartbeat } from '../lib/queue';
 import { bullConnection, closeSharedRedis, sharedRedis } from '../lib/redis';
+import { serveWorkerMetrics, workerMetrics } from '../lib/metrics/worker';
+import { blobStore } from '../lib/storage';
 import { checkSystemPrograms } from '../scripts/services/system-check';
+import { cleanAbandonedScratch } from './leftovers';
 import { startFrameWorker } from './frame-jobs';
 import { ClipGoneError, markFailed, processClip } from './pipeline';
 import { fallbackRunner, selectRunner } from './runners/select';
@@ -53,6 +56,11 @@ async function main() {
 
   await ensureClipIndexes();
   await ensureFrameIndexes();
+  // what a killed worker left on this machine (scratch folders, their processes) and in the store (partial writes)
+  const abandoned = await cleanAbandonedScratch(config.dataDir);
+  if (abandoned.removed.length) log.warn('worker.removed-abandoned-scratch', { ...abandoned });
+  const swept = await blobStore().sweepIncomplete(6 * 3600_000).catch((err) => (log.warn('worker.sweep-failed', { error: err }), 0));
+  if (swept) log.warn('worker.swept-incomplete-blobs', { swept });
 
   let runner;
   try {
@@ -96,6 +104,9 @@ async function main() {
     running.set(clipId, entry);
     const t0 = Date.now();
     jobLog.info('job.started');
+    workerMetrics.jobStarted(workerId, clipId);
+    let outcome = 'failed';
+    let done: Awaited<ReturnType<typeof processClip>> | null = null;
     try {
       const result = await processClip({
         clipId,
@@ -105,11 +116,14 @@ async function main() {
         reportJobProgress: (p) => job.updateProgress(p),
       });
       jobLog.info('job.done', { ms: Date.now() - t0, ...result });
+      outcome = 'done';
+      done = result;
       return result;
     } catch (err) {
       if (entry.reason === 'shutdown' && token) {
         // Hand the job back untouched: another worker (or this one after a restart) takes it.
         jobLog.warn('job.returned', { ms: Date.now() - t0 });
+        outcome = 'returned';
         await job.moveToWait(token);
         // the page shows it waiting again, not frozen mid-stage
         await updateClipIf(clipId, ['processing'], queuedState()).catch(() => {});
@@ -119,15 +133,18 @@ async function main() {
         // a copy of a job that did finish: its lock was lost (e.g. Redis restarted mid-job), BullMQ saw it
         // as stalled and ran it again; the results are stored, so this run ends as done too
         jobLog.info('job.already-done', { ms: Date.now() - t0 });
+        outcome = 'already-done';
         return { frames: 0, personFrames: 0, runner: 'none', alreadyDone: true };
       }
       if (entry.reason === 'cancel' || err instanceof ClipGoneError) {
         jobLog.info('job.canceled', { ms: Date.now() - t0 });
+        outcome = 'canceled';
         throw new UnrecoverableError('canceled');
       }
       if (isMongoUnavailable(err) && token) {
         // MongoDB is down or restarting: not the clip's fault, so no attempt is used up; try again later
         jobLog.warn('job.mongo-unavailable', { ms: Date.now() - t0, error: err, retryInMs: mongoRetryMs });
+        outcome = 'delayed';
         await job.moveToDelayed(Date.now() + mongoRetryMs, token);
         throw new DelayedError();
       }
@@ -135,10 +152,19 @@ async function main() {
       const retryable = !(err instanceof RunnerError) || err.options.retryable !== false;
       const final = !retryable || attempt >= maxAttempts;
       jobLog.error('job.failed', { ms: Date.now() - t0, error: err, final });
+      outcome = final ? 'failed' : 'retry';
       await markFailed(clipId, err, final, attempt, maxAttempts).catch((e) => jobLog.error('job.mark-failed-error', { error: e }));
       throw final ? new UnrecoverableError(err instanceof Error ? err.message : String(err)) : err;
     } finally {
       running.delete(clipId);
+      workerMetrics.jobEnded(workerId, clipId, {
+        runner: done?.runner ?? runner.kind,
+        outcome,
+        seconds: (Date.now() - t0) / 1000,
+        stageSeconds: done?.stageSeconds,
+        frames: done?.frames,
+        personFrames: done?.personFrames,
+      });
     }
   };
 
@@ -169,7 +195,8 @@ async function main() {
       pid: process.pid,
       concurrency: config.workerConcurrency,
       runner: runner.kind,
-      runnerInfo,
+      // described at every beat: a warm PHALP service reports whether its models are loaded, and how often they were
+      runnerInfo: await runner.describe().catch(() => runnerInfo),
       phalpFound: Boolean(runnerInfo.phalpFound),
       bodyModelFound,
       activeClipIds: [...running.keys()],
@@ -177,6 +204,7 @@ async function main() {
       lastSeen: new Date().toISOString(),
     };
     await sharedRedis().set(`${WORKER_KEY_PREFIX}${workerId}`, JSON.stringify(hb), 'PX', 30_000);
+    workerMetrics.heartbeat(workerId, runner.kind);
   };
   const beatTimer = setInterval(() => void beat().catch(() => {}), 10_000);
   await beat().catch(() => {});
@@ -196,6 +224,10 @@ async function main() {
   };
   const reconcileTimer = setInterval(() => void reconcile(), reconcileMs);
   void reconcile();
+  if (config.workerMetricsPort !== null) {
+    const metrics = await serveWorkerMetrics(config.workerMetricsPort, config.metricsToken);
+    log.info('worker.metrics', { port: metrics.port, guarded: Boolean(config.metricsToken) });
+  }
   log.info('worker.ready', { workerId });
 
   let stopping = false;
@@ -224,6 +256,7 @@ async function main() {
     }, graceMs);
     await worker.close();
     await frameWorker.close().catch(() => {});
+    await (runner as { close?: () => Promise<void> }).close?.().catch(() => {}); // the warm PHALP service
     clearTimeout(grace);
     clearInterval(beatTimer);
     await sharedRedis().del(`${WORKER_KEY_PREFIX}${workerId}`).catch(() => {});

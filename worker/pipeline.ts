@@ -1,5 +1,5 @@
 import fsp from 'node:fs/promises';
-import path from 'node:path';
+import { Readable } from 'node:stream';
 import { getConfig } from '../lib/config';
 import { getClipDoc, updateClip, updateClipIf } from '../lib/clips/repo';
 import type { ClipStage } from '../lib/clips/types';
@@ -8,13 +8,14 @@ import type { Logger } from '../lib/log';
 import { computeTrackStats } from '../lib/pose/coverage';
 import type { PoseSequence } from '../lib/pose/types';
 import { publishClipChanged } from '../lib/queue';
-import { clipLayout } from '../lib/storage/layout';
+import { blobStore, clipKeys } from '../lib/storage';
+import { attemptLayout } from '../lib/storage/layout';
 import { extractFrames } from '../lib/video/extract';
-import { writeFrameIndex } from '../lib/video/frame-index';
+import { checkFrameIndex } from '../lib/video/frame-index';
 import { makePlayable, makeThumbnail } from '../lib/video/playable';
 import { probeVideo } from '../lib/video/probe';
 import { analyseClip } from './analyse';
-import { killLeftoverProcesses } from './leftovers';
+import { prepareAttemptDir, removeAttemptDir } from './leftovers';
 import { fallbackRunner, selectRunner } from './runners/select';
 import { RunnerError, type PoseRunner, type RunnerProgress } from './runners/types';
 
@@ -49,10 +50,38 @@ export interface PipelineContext {
   reportJobProgress(p: { stage: string; progress: number; etaSeconds?: number | null }): Promise<void>;
 }
 
-export async function processClip(ctx: PipelineContext): Promise<{ frames: number; personFrames: number; runner: string }> {
+export interface PipelineResult {
+  frames: number;
+  personFrames: number;
+  runner: string;
+  /** seconds per stage (probing, extracting, transcoding, tracking, ingesting, plus fetching and storing) */
+  stageSeconds: Record<string, number>;
+}
+
+/**
+ * Runs one attempt in a scratch folder of its own (DATA_DIR/work/<clip>/attempt-<n>): the source is
+ * fetched from the blob store (or read in place with the disk backend), the outputs (frame index,
+ * playable copy, thumbnail) are put back into the store, and the scratch is removed however the
+ * attempt ends. A worker killed mid-job leaves it behind; its next start removes it (cleanAbandonedScratch).
+ */
+export async function processClip(ctx: PipelineContext): Promise<PipelineResult> {
+  const config = getConfig();
+  await prepareAttemptDir(config.dataDir, ctx.clipId, ctx.attempt).then(({ killed }) => {
+    if (killed.length) ctx.log.warn('job.killed-leftovers', { clipId: ctx.clipId, pids: killed });
+  });
+  try {
+    return await runAttempt(ctx);
+  } finally {
+    await removeAttemptDir(config.dataDir, ctx.clipId, ctx.attempt).catch((err) => ctx.log.warn('job.scratch-cleanup-failed', { error: err }));
+  }
+}
+
+async function runAttempt(ctx: PipelineContext): Promise<PipelineResult> {
   const { clipId, signal, log } = ctx;
   const config = getConfig();
-  const layout = clipLayout(config.dataDir, clipId);
+  const scratch = attemptLayout(config.dataDir, clipId, ctx.attempt);
+  const keys = clipKeys(clipId);
+  const store = blobStore();
   const stageSeconds: Record<string, number> = {};
   const logTail: string[] = [];
 
@@ -95,42 +124,51 @@ export async function processClip(ctx: PipelineContext): Promise<{ frames: numbe
     return result;
   };
 
-  const video = await timed('probing', () => probeVideo(layout.source, { signal }));
+  // the source: read in place when the store keeps it on this disk, else fetched into the scratch
+  const { source, video } = await timed('probing', async () => {
+    const t0 = Date.now();
+    let source = store.localPath(keys.source);
+    if (!source) {
+      await store.fetchToFile(keys.source, scratch.source);
+      stageSeconds.fetching = (Date.now() - t0) / 1000;
+      source = scratch.source;
+    }
+    return { source, video: await probeVideo(source, { signal }) };
+  });
   await updateClip(clipId, { video });
 
-  await fsp.rm(layout.framesDir, { recursive: true, force: true });
-  await fsp.mkdir(layout.framesDir, { recursive: true });
+  await fsp.mkdir(scratch.framesDir, { recursive: true });
   const frameIndex = await timed('extracting', () =>
-    extractFrames(layout.source, layout.framesDir, {
+    extractFrames(source, scratch.framesDir, {
       signal,
       info: video, // already probed exactly: no second full decode
       onProgress: (done, total) => void progress('extracting', total ? done / total : 0).catch(() => {}),
     }),
   );
 
-  await writeFrameIndex(layout.frameIndex, frameIndex);
+  checkFrameIndex(frameIndex, keys.frameIndex);
+  await store.putStream(keys.frameIndex, Readable.from([Buffer.from(JSON.stringify(frameIndex))]), { contentType: 'application/json', signal });
 
   await timed('transcoding', async () => {
     if (!video.browserPlayable) {
-      await makePlayable(layout.source, layout.playable, {
+      await makePlayable(source, scratch.playable, {
         signal,
         info: video,
         onProgress: (done: number, total: number) => void progress('transcoding', total ? done / total : 0).catch(() => {}),
       });
+      await store.putFile(keys.playable, scratch.playable, { contentType: 'video/mp4', signal });
     } else {
-      await fsp.rm(layout.playable, { force: true });
+      await store.delete(keys.playable);
     }
-    await makeThumbnail(layout.framesDir, layout.thumbnail);
+    await makeThumbnail(scratch.framesDir, scratch.thumbnail);
+    await store.putFile(keys.thumbnail, scratch.thumbnail, { contentType: 'image/jpeg', signal });
   });
   await updateClip(clipId, { hasPlayableCopy: !video.browserPlayable });
 
-  // A fresh, space-free working folder for this attempt (PHALP builds unquoted shell commands).
-  const workDir = path.join(layout.runsDir, `attempt-${ctx.attempt}`);
-  const leftovers = await killLeftoverProcesses(layout.runsDir);
-  if (leftovers.length) log.warn('job.killed-leftovers', { clipId, pids: leftovers });
-  await fsp.rm(workDir, { recursive: true, force: true });
+  // The runner's working folder inside the attempt's scratch (space-free: PHALP builds unquoted shell commands).
+  const workDir = scratch.runDir;
   await fsp.mkdir(workDir, { recursive: true });
-  const prepared = { clipId, framesDir: layout.framesDir, frameIndex, video, workDir };
+  const prepared = { clipId, framesDir: scratch.framesDir, frameIndex, video, workDir };
 
   let runner: PoseRunner = await selectRunner(config);
   let runnerNote: string | null = null;
@@ -174,9 +212,8 @@ export async function processClip(ctx: PipelineContext): Promise<{ frames: numbe
   });
   if (!done) throw new ClipGoneError(clipId);
   await publishClipChanged(clipId);
-  // The JPGs were only needed by the runner; the player uses the video and the stored poses.
-  await fsp.rm(layout.framesDir, { recursive: true, force: true });
-  return { frames: stored.frames, personFrames: stored.personFrames, runner: runner.kind };
+  // the JPGs and the local source copy were only needed here: the scratch goes in processClip's finally
+  return { frames: stored.frames, personFrames: stored.personFrames, runner: runner.kind, stageSeconds };
 }
 
 /** Records a failure the user sees on the clip page. */

@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-import { getConfig } from '../config';
-import { clipLayout } from '../storage/layout';
+import { blobStore, clipKeys } from '../storage';
 import { getClipDoc } from './repo';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -9,20 +7,21 @@ const CONTENT_TYPES: Record<string, string> = {
   'matroska,webm': 'video/webm',
 };
 
-/** The file the browser plays: the H.264 copy when one was made, else the upload itself. */
-export async function clipVideoFile(id: string): Promise<{ path: string; contentType: string } | null> {
+/** The blob the browser plays: the H.264 copy when one was made, else the upload itself. */
+export async function clipVideoBlob(id: string): Promise<{ key: string; contentType: string } | null> {
   const doc = await getClipDoc(id);
   if (!doc) return null;
-  const layout = clipLayout(getConfig().dataDir, id);
-  if (doc.hasPlayableCopy && fs.existsSync(layout.playable)) return { path: layout.playable, contentType: 'video/mp4' };
-  if (!fs.existsSync(layout.source)) return null;
+  const keys = clipKeys(id);
+  const store = blobStore();
+  if (doc.hasPlayableCopy && (await store.stat(keys.playable))) return { key: keys.playable, contentType: 'video/mp4' };
+  if (!(await store.stat(keys.source))) return null;
   const container = doc.video?.container ?? '';
-  return { path: layout.source, contentType: CONTENT_TYPES[container] ?? 'video/mp4' };
+  return { key: keys.source, contentType: CONTENT_TYPES[container] ?? 'video/mp4' };
 }
 
-export async function clipThumbnailFile(id: string): Promise<string | null> {
+export async function clipThumbnailBlob(id: string): Promise<string | null> {
   const doc = await getClipDoc(id);
   if (!doc) return null;
-  const file = clipLayout(getConfig().dataDir, id).thumbnail;
-  return fs.existsSync(file) ? file : null;
+  const key = clipKeys(id).thumbnail;
+  return (await blobStore().stat(key)) ? key : null;
 }

@@ -66,10 +66,10 @@ export function queuedState() {
   };
 }
 
-export async function createClip(fields: { ownerId: string; filename: string; sha256: string; sizeBytes: number; video: VideoInfo }): Promise<ClipDoc> {
+export async function createClip(fields: { id?: ObjectId; ownerId: string; filename: string; sha256: string; sizeBytes: number; video: VideoInfo }): Promise<ClipDoc> {
   const now = new Date();
   const doc: ClipDoc = {
-    _id: new ObjectId(),
+    _id: fields.id ?? new ObjectId(),
     ownerId: fields.ownerId,
     filename: fields.filename,
     ...queuedState(),

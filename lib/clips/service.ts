@@ -14,8 +14,10 @@ import {
   queueStatus,
   withQueueTimeout,
 } from '../queue';
-import { clipLayout } from '../storage/layout';
-import { HttpError, receiveUpload, type ReceivedFile } from '../upload';
+import { uploadMetrics } from '../metrics/app';
+import { blobStore, clipKeys } from '../storage';
+import { uploadsDir } from '../storage/layout';
+import { HttpError, receiveUpload, type ReceivedFile, type StoredUpload } from '../upload';
 import { missingFrames } from '../video/completeness';
 import { validateVideo } from '../video/probe';
 import {
@@ -56,22 +58,68 @@ export async function acceptUpload(actor: Actor, request: Request): Promise<Clip
   const ownerId = actor.userId;
   const { dataDir, maxUploadBytes } = getConfig();
   const started = Date.now();
-  const file = await receiveWithinQuota(ownerId, request, dataDir, maxUploadBytes);
-  return acceptReceivedFile(ownerId, file, started);
+  try {
+    const file = await receiveWithinQuota(ownerId, request, dataDir, maxUploadBytes);
+    const clip = await acceptReceivedFile(ownerId, file, started);
+    uploadMetrics.accepted();
+    return clip;
+  } catch (err) {
+    uploadMetrics.rejected(err);
+    throw err;
+  }
+}
+
+/** Where the next upload's bytes go: the clip id is chosen first, so the bytes stream straight to their key. */
+export function newUploadTarget(): { clipId: ObjectId; key: string } {
+  const clipId = new ObjectId();
+  return { clipId, key: clipKeys(clipId.toHexString()).source };
+}
+
+/** A file under DATA_DIR/uploads (ReceivedFile) goes into the store under a new clip id; the local file is removed. */
+async function storeLocalFile(file: ReceivedFile): Promise<StoredUpload> {
+  const { clipId, key } = newUploadTarget();
+  try {
+    await blobStore().putFile(key, file.tmpPath);
+  } catch (err) {
+    await blobStore().delete(key).catch(() => {});
+    throw err;
+  } finally {
+    await fsp.rm(file.tmpPath, { force: true });
+  }
+  const local = blobStore().localPath(key);
+  return {
+    clipId,
+    key,
+    localPath: local ?? file.tmpPath,
+    release: async () => {},
+    filename: file.filename,
+    sizeBytes: file.sizeBytes,
+    sha256: file.sha256,
+    ...(local ? {} : await probeCopyOf(key)),
+  };
+}
+
+/** For a store that keeps blobs elsewhere: a local copy to probe, removed by release(). */
+async function probeCopyOf(key: string): Promise<{ localPath: string; release: () => Promise<void> }> {
+  const localPath = `${uploadsDir(getConfig().dataDir)}/${new ObjectId().toHexString()}.probe`;
+  await blobStore().fetchToFile(key, localPath);
+  return { localPath, release: () => fsp.rm(localPath, { force: true }) };
 }
 
 /**
- * A file already received under DATA_DIR/uploads (an upload, or a copy from IMPORT_DIR for POST /pose/video)
- * becomes a clip of `ownerId`: checked to be a whole video, then queued (or an identical earlier upload's
- * results re-used). The file is moved into the clip's folder or, on any failure, deleted.
+ * Bytes already in the blob store (an upload streamed in) or a file received under DATA_DIR/uploads
+ * (a copy from IMPORT_DIR for POST /pose/video) become a clip of `ownerId`: checked to be a whole video,
+ * then queued (or an identical earlier upload's results re-used). On any failure the clip's blobs and
+ * any local copy are deleted.
  */
-export async function acceptReceivedFile(ownerId: string, file: ReceivedFile, started = Date.now()): Promise<ClipDTO> {
-  const { dataDir } = getConfig();
+export async function acceptReceivedFile(ownerId: string, received: ReceivedFile | StoredUpload, started = Date.now()): Promise<ClipDTO> {
+  const file = 'tmpPath' in received ? await storeLocalFile(received) : received;
+  const clipId = file.clipId.toHexString();
   let created: ClipDoc | null = null;
   try {
-    const check = await validateVideo(file.tmpPath);
+    const check = await validateVideo(file.localPath);
     if (!check.ok) throw new HttpError(check.status, check.reason);
-    const missing = await missingFrames(file.tmpPath);
+    const missing = await missingFrames(file.localPath);
     if (missing) {
       throw new HttpError(
         422,
@@ -81,12 +129,10 @@ export async function acceptReceivedFile(ownerId: string, file: ReceivedFile, st
 
     const earlier = await findDoneClipBySha(file.sha256, ownerId);
     const clip = earlier
-      ? await reuseResults(earlier, file.filename)
-      : await createClip({ ownerId, filename: file.filename, sha256: file.sha256, sizeBytes: file.sizeBytes, video: check.info });
+      ? await reuseResults(earlier, file.clipId, file.filename)
+      : await createClip({ id: file.clipId, ownerId, filename: file.filename, sha256: file.sha256, sizeBytes: file.sizeBytes, video: check.info });
     created = clip;
-    const layout = clipLayout(dataDir, clip._id.toHexString());
-    await fsp.mkdir(layout.dir, { recursive: true });
-    await fsp.rename(file.tmpPath, layout.source);
+    await file.release();
     let queued = true;
     if (!earlier) {
       queued = await withQueueTimeout(enqueueClip(clip._id.toHexString()), 'queueing the upload').then(
@@ -106,8 +152,9 @@ export async function acceptReceivedFile(ownerId: string, file: ReceivedFile, st
     });
     return toClipDTO(clip);
   } catch (err) {
-    await fsp.rm(file.tmpPath, { force: true });
-    if (created) await forgetClip(created._id.toHexString());
+    await file.release().catch(() => {});
+    if (created) await forgetClip(clipId);
+    else await blobStore().deletePrefix(clipKeys(clipId).prefix).catch((e) => log.error('clip.forget-blobs-failed', { clipId, error: e }));
     if (isMongoUnavailable(err)) {
       throw new HttpError(503, 'The clip database (MongoDB) is not reachable right now, so the upload was not kept. Please try again in a moment.');
     }
@@ -121,9 +168,14 @@ export async function acceptReceivedFile(ownerId: string, file: ReceivedFile, st
  * left, so an upload that lies about its length is cut off as soon as it passes it. (Two uploads of
  * one account at the same moment may each pass; the next upload then sees the total.)
  */
-async function receiveWithinQuota(ownerId: string, request: Request, dataDir: string, maxUploadBytes: number) {
+async function receiveWithinQuota(ownerId: string, request: Request, dataDir: string, maxUploadBytes: number): Promise<StoredUpload> {
+  const { clipId, key } = newUploadTarget();
+  const receive = async (maxBytes: number): Promise<StoredUpload> => {
+    const got = await receiveUpload(request, { store: blobStore(), key, dataDir, maxBytes, onBytes: (n) => uploadMetrics.bytes(n) });
+    return { ...got, clipId };
+  };
   const quota = getConfig().maxStorageBytesPerAccount;
-  if (!quota) return receiveUpload(request, dataDir, maxUploadBytes);
+  if (!quota) return receive(maxUploadBytes);
   const used = await storageUsedBy(ownerId);
   const left = Math.max(0, quota - used);
   const overQuota = () =>
@@ -132,9 +184,9 @@ async function receiveWithinQuota(ownerId: string, request: Request, dataDir: st
       `Storage quota reached: this account uses ${formatBytes(used)} of its ${formatBytes(quota)}, so ${formatBytes(left)} are left. Delete clips you no longer need to make room.`,
     );
   if (left === 0) throw overQuota();
-  if (left >= maxUploadBytes) return receiveUpload(request, dataDir, maxUploadBytes);
+  if (left >= maxUploadBytes) return receive(maxUploadBytes);
   try {
-    return await receiveUpload(request, dataDir, left);
+    return await receive(left);
   } catch (err) {
     if (err instanceof HttpError && err.status === 413) throw overQuota();
     throw err;
@@ -155,20 +207,19 @@ function formatBytes(n: number): string {
 async function forgetClip(clipId: string): Promise<void> {
   await deleteFrames(clipId).catch(() => {});
   await deleteClipDoc(clipId).catch((err) => log.error('clip.forget-failed', { clipId, error: err }));
-  await fsp.rm(clipLayout(getConfig().dataDir, clipId).dir, { recursive: true, force: true });
+  await blobStore().deletePrefix(clipKeys(clipId).prefix);
 }
 
 /**
  * The same content was processed before: copy its results instead of queueing GPU work twice.
- * The new clip gets its own files (hard links where possible) and its own frame documents, so
- * deleting either clip later leaves the other intact.
+ * The new clip gets its own blobs (copies within the store: hard links on disk) and its own frame
+ * documents, so deleting either clip later leaves the other intact.
  */
-async function reuseResults(earlier: ClipDoc, filename: string): Promise<ClipDoc> {
-  const { dataDir } = getConfig();
+async function reuseResults(earlier: ClipDoc, id: ObjectId, filename: string): Promise<ClipDoc> {
   const now = new Date();
   const doc: ClipDoc = {
     ...earlier,
-    _id: new ObjectId(),
+    _id: id,
     filename,
     reusedFrom: earlier._id.toHexString(),
     createdAt: now,
@@ -177,25 +228,13 @@ async function reuseResults(earlier: ClipDoc, filename: string): Promise<ClipDoc
     finishedAt: now,
     logTail: [],
   };
-  const from = clipLayout(dataDir, earlier._id.toHexString());
-  const to = clipLayout(dataDir, doc._id.toHexString());
-  await fsp.mkdir(to.dir, { recursive: true });
-  for (const key of ['playable', 'frameIndex', 'thumbnail'] as const) {
-    await linkOrCopy(from[key], to[key]);
-  }
+  const from = clipKeys(earlier._id.toHexString());
+  const to = clipKeys(doc._id.toHexString());
+  // a missing blob (e.g. no playable copy was needed) is simply not copied
+  for (const key of ['playable', 'frameIndex', 'thumbnail'] as const) await blobStore().copy(from[key], to[key]);
   await insertClipDoc(doc);
   await copyFrames(earlier._id.toHexString(), doc._id.toHexString());
   return doc;
-}
-
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  try {
-    await fsp.link(from, to);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return; // the earlier clip had no such file (e.g. no playable copy needed)
-    await fsp.copyFile(from, to);
-  }
 }
 
 /** GET /api/clips/:id for a caller: 404 unless they may read it; a share viewer gets the minimal view. */
@@ -285,7 +324,7 @@ export async function removeClip(id: string): Promise<void> {
   await deleteFrames(id);
   await (await sharesCollection()).deleteMany({ clipId: id });
   await deleteClipDoc(id);
-  await fsp.rm(clipLayout(getConfig().dataDir, id).dir, { recursive: true, force: true });
+  await blobStore().deletePrefix(clipKeys(id).prefix);
   log.info('clip.deleted', { clipId: id, job: outcome });
   await publishClipChanged(id);
 }

@@ -5,6 +5,7 @@ import { countExport, countUpload } from '../auth/limits';
 import { fromOwnOrigin } from '../auth/origin';
 import { requireClip, type ClipAction } from '../auth/policy';
 import { HttpError } from '../upload';
+import { httpMetrics, routeTemplate } from '../metrics/app';
 import { handle } from './respond';
 
 /**
@@ -51,9 +52,11 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 
 export function route<R extends RouteRule>(rule: R, handler: Handler<ActorFor<R>>, opts: RouteOptions = {}): RouteHandler {
-  const fn = (request: Request, context?: { params?: Promise<Params> }) => {
-    const name = `${request.method} ${new URL(request.url).pathname}`;
-    return handle(name, async () => {
+  const fn = async (request: Request, context?: { params?: Promise<Params> }) => {
+    const pathname = new URL(request.url).pathname;
+    const name = `${request.method} ${pathname}`;
+    const t0 = performance.now();
+    const response = await handle(name, async () => {
       const params: Params = (await context?.params) ?? {};
       const actor = rule === 'public' ? await authenticate(request).catch(() => ANONYMOUS) : await authenticate(request).catch(unidentified);
       if (!SAFE.has(request.method) && actor.kind === 'user' && actor.via === 'session' && !fromOwnOrigin(request)) {
@@ -76,6 +79,10 @@ export function route<R extends RouteRule>(rule: R, handler: Handler<ActorFor<R>
       }
       return handler({ request, actor: actor as ActorFor<R>, params, clip });
     });
+    // time to the response headers (a video or event stream goes on after this), by route template
+    const params: Params = (await context?.params?.catch(() => ({}))) ?? {};
+    httpMetrics.observe(request.method, routeTemplate(pathname, params), response.status, (performance.now() - t0) / 1000);
+    return response;
   };
   return Object.assign(fn, { rule });
 }
