@@ -61,12 +61,12 @@ export function* bvhText(motion: AthleteMotion): Generator<string> {
     lines.push(`${pad}}`);
   };
   write(0, 0);
-  lines.push('MOTION', `Frames: ${anim.frames.length}`, `Frame Time: ${timeline.frameTime.toFixed(8)}`);
+  lines.push('MOTION', `Frames: ${anim.count}`, `Frame Time: ${timeline.frameTime.toFixed(8)}`);
   yield lines.join('\n') + '\n';
 
   const prev: (Vec3 | undefined)[] = rig.names.map(() => undefined);
   let chunk: string[] = [];
-  for (const frame of anim.frames) {
+  for (const frame of anim.frames()) {
     const values: string[] = [];
     for (let j = 0; j < rig.names.length; j++) {
       const t = toYUp(frame.translations[j]);

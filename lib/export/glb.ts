@@ -90,11 +90,17 @@ export async function glbExport(src: ExportSource, opts: GlbOptions): Promise<Ui
 
     // keypoint skeleton
     const solved = solveRig(rig, persons.map((p) => (p ? cameraSpaceKeypoints(p) : null)));
-    const nodes = rig.names.map((name, j) => doc.createNode(`athlete${tid}_${name}`).setTranslation(rig.parents[j] < 0 ? solved.frames[0].translations[0] : solved.restOffsets[j]));
+    const translations: number[][][] = rig.names.map(() => []);
+    const rotations: Quat[][] = rig.names.map(() => []);
+    for (const f of solved.frames()) {
+      f.translations.forEach((t, j) => translations[j].push(t));
+      f.rotations.forEach((r, j) => rotations[j].push(matToQuat(r)));
+    }
+    const nodes = rig.names.map((name, j) => doc.createNode(`athlete${tid}_${name}`).setTranslation(rig.parents[j] < 0 ? (translations[0][0] as [number, number, number]) : solved.restOffsets[j]));
     rig.parents.forEach((p, j) => (p < 0 ? group : nodes[p]).addChild(nodes[j]));
     nodes.forEach((node, j) => {
-      track(node, 'translation', solved.frames.map((f) => f.translations[j]));
-      track(node, 'rotation', continuous(solved.frames.map((f) => matToQuat(f.rotations[j]))));
+      track(node, 'translation', translations[j]);
+      track(node, 'rotation', continuous(rotations[j]));
     });
 
     if (opts.smpl && persons.some((p) => p?.smpl)) addSmplBody(doc, opts.smpl, group, tid, persons, track);

@@ -146,26 +146,45 @@ export interface RigAnimation {
   rig: RigDef;
   /** rest offsets from the parent (root: [0,0,0]), metres, our axes */
   restOffsets: Vec3[];
-  frames: RigFrame[];
+  /** number of frames */
+  count: number;
+  /**
+   * The solved frames, in order, computed as they are read (each call solves afresh): a writer can
+   * stream them without holding every frame's rotations.
+   */
+  frames(): Generator<RigFrame>;
 }
 
 /**
- * Solves the rig for one athlete. `positions[t]` is the camera-space keypoints (J*3) at output frame t,
- * or null where the athlete is absent. Throws when the athlete is never present.
+ * Plans the rig for one athlete: rest pose now, frames solved lazily. `positions[t]` is the camera-space
+ * keypoints (J*3) at output frame t, or null where the athlete is absent. Throws when the athlete is never present.
  */
 export function solveRig(rigDef: RigDef, positions: (ArrayLike<number> | null)[]): RigAnimation {
   const J = rigDef.names.length;
-  const pos = positions.map((kp) => (kp && allFinite(kp) ? rigDef.positions(kp) : null));
-  const present = pos.map((p) => p !== null);
-  const first = present.indexOf(true);
-  if (first < 0) throw new Error('the athlete is not present in any exported frame');
+  const at = (t: number): Vec3[] | null => {
+    const kp = positions[t];
+    return kp && allFinite(kp) ? rigDef.positions(kp) : null;
+  };
+  let first = -1;
+  const lengths: number[][] = rigDef.names.map(() => []);
+  let firstPose: Vec3[] | null = null;
+  for (let t = 0; t < positions.length; t++) {
+    const p = at(t);
+    if (!p) continue;
+    if (first < 0) {
+      first = t;
+      firstPose = p;
+    }
+    rigDef.parents.forEach((parent, j) => parent >= 0 && lengths[j].push(norm(sub(p[j], p[parent]))));
+  }
+  if (first < 0 || !firstPose) throw new Error('the athlete is not present in any exported frame');
 
   // rest pose: median bone lengths, directions of the first frame
   const restOffsets: Vec3[] = rigDef.parents.map((parent, j) => {
     if (parent < 0) return [0, 0, 0];
-    const lengths = pos.filter((p): p is Vec3[] => p !== null).map((p) => norm(sub(p[j], p[parent]))).sort((a, b) => a - b);
-    const median = lengths[lengths.length >> 1];
-    const d = sub(pos[first]![j], pos[first]![parent]);
+    const sorted = lengths[j].sort((a, b) => a - b);
+    const median = sorted[sorted.length >> 1];
+    const d = sub(firstPose![j], firstPose![parent]);
     const l = norm(d);
     return l > 1e-9 ? [(d[0] / l) * median, (d[1] / l) * median, (d[2] / l) * median] : [0, median, 0];
   });
@@ -175,9 +194,7 @@ export function solveRig(rigDef: RigDef, positions: (ArrayLike<number> | null)[]
   const steerRest = steering.map((kids) => kids.map((c) => restOffsets[c]));
   const steerWeight = steering.map((kids) => kids.map((c) => norm(restOffsets[c])));
 
-  let world: Mat3[] = rigDef.names.map(() => [...IDENTITY]);
-  const solved: (RigFrame | null)[] = pos.map((p) => {
-    if (!p) return null;
+  const solve = (p: Vec3[], world: Mat3[]): { frame: RigFrame; world: Mat3[] } => {
     const next: Mat3[] = new Array(J);
     for (let j = 0; j < J; j++) {
       const kids = steering[j];
@@ -189,20 +206,30 @@ export function solveRig(rigDef: RigDef, positions: (ArrayLike<number> | null)[]
         next[j] = fitRotation(steerRest[j], kids.map((c) => sub(p[c], p[j])), steerWeight[j]);
       }
     }
-    world = next;
-    return {
+    const frame: RigFrame = {
       present: true,
       rotations: next.map((w, j) => (rigDef.parents[j] < 0 ? w : mul(transpose(next[rigDef.parents[j]]), w))),
       translations: p.map((pj, j) => (rigDef.parents[j] < 0 ? pj : apply(transpose(next[rigDef.parents[j]]), sub(pj, p[rigDef.parents[j]])))),
     };
-  });
-  // absent frames hold the nearest earlier solved frame (the first solved one before the athlete appears)
-  let last = solved[first]!;
-  const frames = solved.map((f) => {
-    if (f) return (last = f);
-    return { ...last, present: false };
-  });
-  return { rig: rigDef, restOffsets, frames };
+    return { frame, world: next };
+  };
+
+  function* frames(): Generator<RigFrame> {
+    // absent frames hold the nearest earlier solved frame (the first solved one before the athlete appears)
+    let state = solve(firstPose!, rigDef.names.map(() => [...IDENTITY]));
+    for (let t = 0; t < first; t++) yield { ...state.frame, present: false };
+    yield state.frame;
+    for (let t = first + 1; t < positions.length; t++) {
+      const p = at(t);
+      if (!p) {
+        yield { ...state.frame, present: false };
+        continue;
+      }
+      state = solve(p, state.world);
+      yield state.frame;
+    }
+  }
+  return { rig: rigDef, restOffsets, count: positions.length, frames };
 }
 
 function allFinite(a: ArrayLike<number>): boolean {
