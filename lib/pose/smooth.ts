@@ -29,8 +29,9 @@
  * - coherence breaks (./coherence.ts) are excluded as anchors (weight 0): their values are REPLACED by
  *   the fit of their neighbours (a one-frame limb swap disappears). A `lasting` break (a teleport, a swap
  *   that does not swap back) also starts a new segment: the track now follows another body or another
- *   left/right labelling, and a fit across it would blend the two. A frame whose window has no anchor keeps its raw
- *   values.
+ *   left/right labelling, and a fit across it would blend the two. A frame that is not an anchor is
+ *   interpolated by the fit when anchors surround it, gets the weighted mean of its anchors when they lie
+ *   on one side only (no polynomial extrapolation), and keeps its raw values when its window has none.
  * - `held` frames (PHALP ghosts: stale copies of the last detection) are not anchors, so they never drag
  *   the fit towards a stale pose; they are shown as a copy of the SMOOTHED detection they copy (the one
  *   `frames_since_seen` frames earlier).
@@ -225,9 +226,8 @@ interface Layout {
   size: number;
 }
 
-function layoutOf(p: PersonPose): Layout {
+function layoutOf(p: PersonPose, nBetas: number): Layout {
   const k3 = 0, k2 = p.keypoints_3d.length, box = k2 + p.keypoints_2d.length, cam = box + 4, q = cam + 3, betas = q + 96;
-  const nBetas = p.smpl?.betas.length ?? 0;
   return { k3, k2, box, cam, q, betas, nBetas, size: betas + nBetas };
 }
 
@@ -266,7 +266,7 @@ function combineInto(out: Float32Array, packs: readonly Float32Array[], t: Terms
 
 function smoothSegment(dets: Det[], weights: number[], H: number, degree: number, out: Map<number, PersonPose>): void {
   const n = dets.length;
-  const L = layoutOf(dets[0].p);
+  const L = layoutOf(dets[0].p, dets.find((d) => d.p.smpl)?.p.smpl!.betas.length ?? 0);
   // persons of one track share a joint set; a person that does not fit the layout is copied as it is
   const fits = dets.map((d) => d.p.keypoints_3d.length === L.k2 && d.p.keypoints_2d.length === L.box - L.k2 && (d.p.smpl?.betas.length ?? L.nBetas) === L.nBetas);
   // all inputs of the segment in one buffer, and all outputs in another: persons get views into them
