@@ -5,6 +5,7 @@ import { trackColor } from '@/lib/viewer/colors';
 import type { PlaybackStore } from '@/lib/viewer/playback';
 import { useApiUrl } from '../apiUrl';
 import { usePlayback } from '../player/usePlayback';
+import { exportUrl } from './exportUrl';
 import styles from './download.module.css';
 
 /**
@@ -18,17 +19,6 @@ export const DOWNLOAD_FORMATS = [
   { id: 'bvh', label: 'BVH', hint: 'skeleton animation for Blender, Maya, MotionBuilder (several athletes: a zip)' },
   { id: 'glb', label: 'glTF (GLB)', hint: 'a 3D scene: animated skeletons, and the SMPL body mesh where the server has the model' },
 ] as const;
-
-export function exportUrl(clipId: string, o: { format: string; range: [number, number] | null; tracks: number[] | null; smooth: boolean }): string {
-  const q = new URLSearchParams({ format: o.format });
-  if (o.range) {
-    q.set('from', String(o.range[0]));
-    q.set('to', String(o.range[1]));
-  }
-  if (o.tracks) q.set('tracks', o.tracks.join(','));
-  if (o.smooth) q.set('smooth', '1');
-  return `/api/clips/${clipId}/export?${q}`;
-}
 
 export function DownloadMenu({ clipId, store, trackIds, smoothAvailable }: { clipId: string; store: PlaybackStore; trackIds: readonly number[]; smoothAvailable: boolean }) {
   const api = useApiUrl();

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET } from '../../app/api/clips/[id]/export/route';
+import { exportUrl } from '../../components/clip/exportUrl';
+import { parseExportQuery } from '../../lib/export';
 import { createShare } from '../../lib/auth/shares';
 import { closeDb } from '../../lib/db';
 import { asUser, ORIGIN, params, testUser, type TestUser } from '../auth/helpers';
@@ -52,5 +54,16 @@ describe('export route', () => {
     const zip = await get(asUser(user, `/api/clips/${clipId}/export?format=bvh`));
     expect(zip.headers.get('content-type')).toBe('application/zip');
     expect(Buffer.from(await zip.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+  });
+
+  it('the Download menu\'s URLs are what the endpoint reads', async () => {
+    const url = exportUrl(clipId, { format: 'bvh', range: [14, 22], tracks: [2], smooth: true });
+    expect(url).toBe(`/api/clips/${clipId}/export?format=bvh&from=14&to=22&tracks=2&smooth=1`);
+    expect(parseExportQuery(new URL(url, ORIGIN).searchParams)).toEqual({ format: 'bvh', from: 14, to: 22, tracks: [2], smooth: true });
+    expect(exportUrl(clipId, { format: 'glb', range: null, tracks: null, smooth: false })).toBe(`/api/clips/${clipId}/export?format=glb`);
+    const res = await get(asUser(user, url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toContain('_frames-14-22_athlete-2_smoothed.bvh"');
+    expect(await res.text()).toContain('\nFrames: 9\n');
   });
 });
