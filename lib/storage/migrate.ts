@@ -11,6 +11,9 @@ export interface MigrateReport {
   bytes: number;
 }
 
+/** the blobs of a clip; poses payloads are rebuilt on demand, so they are not copied */
+const BLOB_KEY = /^clips\/[0-9a-f]{24}\/(source|playable\.mp4|thumb\.jpg|frames\.json)$/;
+
 async function sha256Of(store: BlobStore, key: string): Promise<{ sha256: string; size: number }> {
   const hash = crypto.createHash('sha256');
   let size = 0;
@@ -35,6 +38,8 @@ export async function migrateBlobs(
   const report: MigrateReport = { copied: [], skipped: [], mismatched: [], bytes: 0 };
   for (const prefix of opts.prefixes ?? ['clips/']) {
     for (const blob of await from.list(prefix)) {
+      // only what is a blob today: an older install's per-clip frames/ and runs/ folders were scratch
+      if (!BLOB_KEY.test(blob.key)) continue;
       const source = await sha256Of(from, blob.key);
       const recorded = await to.recordedSha256(blob.key);
       if (recorded === source.sha256) {

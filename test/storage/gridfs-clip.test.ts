@@ -64,7 +64,7 @@ async function waitDone(id: string, w: WorkerProcess, ms = 180_000) {
 }
 const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
-describe('STORAGE=gridfs', { timeout: 300_000 }, () => {
+describe('STORAGE=gridfs', { timeout: 600_000 }, () => {
   it('upload -> GridFS, worker with its own DATA_DIR -> outputs in GridFS; served with Range/416/ETag; re-use by copy; delete removes blobs', async () => {
     const workerDir = await fsp.mkdtemp(path.join(tmp, 'worker-'));
     const w = startWorker({ ...PHALP_ENV, STORAGE: 'gridfs', DATA_DIR: workerDir, PHALP_DOUBLE_FPS: '400' });
@@ -146,7 +146,7 @@ describe('STORAGE=gridfs', { timeout: 300_000 }, () => {
     await waitForWorkerReady(slow);
     const clip = await acceptUpload(await testOwner(), multipartRequest({ name: 'jump.mp4', chunks: fileChunks(SAMPLE_VIDEO) }));
     const runs = path.join(workerDir, 'work', clip.id);
-    await waitFor(async () => (await getClipDoc(clip.id))?.stage === 'tracking', 120_000, 'tracking').catch(async (err) => {
+    await waitFor(async () => (await getClipDoc(clip.id))?.stage === 'tracking', 300_000, 'tracking').catch(async (err) => {
       throw new Error(`${(err as Error).message}\nclip: ${JSON.stringify(await getClipDoc(clip.id))}\nworker log:\n${slow.output().slice(-3000)}`);
     });
     expect(fs.readdirSync(runs)).toEqual(['attempt-1']);
@@ -174,6 +174,9 @@ describe('STORAGE=gridfs', { timeout: 300_000 }, () => {
     await disk.putStream(keys.source, Readable.from([source]));
     await disk.putStream(keys.thumbnail, Readable.from([Buffer.from([0xff, 0xd8, 0xff, 0xd9])]));
     await disk.putStream(keys.frameIndex, Readable.from([Buffer.from('{"frameCount":0}')]));
+    // scratch of an older install (frames, runner folders inside the clip's folder) is not migrated
+    await disk.putStream(`${keys.prefix}frames/000000.jpg`, Readable.from([Buffer.from('jpg')]));
+    await disk.putStream(`${keys.prefix}runs/attempt-1/results.pkl`, Readable.from([Buffer.from('pkl')]));
     const grid = new GridFsBlobStore(getDb);
     const first = await migrateBlobs(disk, grid);
     expect(first.copied.sort()).toEqual([keys.frameIndex, keys.source, keys.thumbnail].sort());
