@@ -15,7 +15,7 @@ import type { EmbeddedMongo } from '../../scripts/services/mongo';
 import { fileChunks, multipartRequest, waitFor, waitForWorkerReady } from '../foundation/helpers';
 import { startTestMongo, testTempDir } from '../setup/test-services';
 import { frameDocs, makeClip, waitForStatus, workerPool } from './helpers';
-import { signedIn, testOwner, testUser } from '../auth/helpers';
+import { signedIn, signIn, testOwner, testUser } from '../auth/helpers';
 import { health } from '../../lib/health';
 
 /**
@@ -73,6 +73,12 @@ describe('MongoDB outages', { timeout: 180_000 }, () => {
     }
 
     const t1 = Date.now();
+    // signing in needs the account database: 503 naming it, not a 500
+    const owner = await testUser();
+    const signin = await signIn(owner.email, owner.password);
+    expect(signin.status).toBe(503);
+    expect((await signin.json()).error).toMatch(/MongoDB/);
+
     // anonymous callers (load balancers) get only ok/503; the detail (lib/health, shown to admins) names MongoDB
     const anonymous = await healthRoute(new Request('http://localhost/api/health'));
     expect(anonymous.status).toBe(503);
