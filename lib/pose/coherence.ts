@@ -214,11 +214,19 @@ function swapTest(
   return eId > o.swapMinJump && eSw < o.swapRatio * eId ? { eId, eSw } : null;
 }
 
-/** Median of the first n values (sorted in place). */
+/** Median of the first n values (insertion-sorted in place: n is a dozen or so). */
 function median(xs: Float64Array, n: number): number {
-  const s = xs.subarray(0, n).sort();
+  for (let i = 1; i < n; i++) {
+    const v = xs[i];
+    let j = i - 1;
+    while (j >= 0 && xs[j] > v) {
+      xs[j + 1] = xs[j];
+      j--;
+    }
+    xs[j + 1] = v;
+  }
   const m = n >> 1;
-  return n % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return n % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
