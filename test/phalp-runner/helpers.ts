@@ -41,7 +41,8 @@ export function clipFor(framesDir: string, frameIndex: FrameIndex, workDir: stri
 }
 
 export function phalpConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ HOME: process.env.HOME, PHALP_DIR: DOUBLE_DIR, PHALP_PYTHON: PYTHON, POSE_TIMEOUT_MS: '60000', ...overrides });
+  // PHALP_MODE=spawn: these tests are about one track.py per job; the warm service has service.test.ts
+  return loadConfig({ HOME: process.env.HOME, PHALP_DIR: DOUBLE_DIR, PHALP_PYTHON: PYTHON, POSE_TIMEOUT_MS: '60000', PHALP_MODE: 'spawn', ...overrides });
 }
 
 /** A RunContext that records every progress report. */

@@ -1,7 +1,18 @@
 import type { Config } from '../../lib/config';
 import { createCpuRunner } from './cpu/index';
-import { createPhalpRunner, detectPhalp } from './phalp/index';
+import { createPhalpRunner, detectPhalp, type PhalpRunner } from './phalp/index';
 import { RunnerError, type PoseRunner } from './types';
+
+/**
+ * One PHALP runner per configuration (the worker's config is one object for its whole life): the
+ * pipeline asks for the runner at every job, and a warm PHALP service must outlive the job.
+ */
+const phalpRunners = new WeakMap<Config, PhalpRunner>();
+function phalpRunner(config: Config): PhalpRunner {
+  let r = phalpRunners.get(config);
+  if (!r) phalpRunners.set(config, (r = createPhalpRunner(config)));
+  return r;
+}
 
 /**
  * Which runner this worker uses (POSE_RUNNER): `phalp` and `cpu` as asked; `auto` takes PHALP when
@@ -14,9 +25,9 @@ export async function selectRunner(config: Config): Promise<PoseRunner> {
     if (!found.usable) {
       throw new RunnerError(`POSE_RUNNER=phalp but PHALP is not usable: ${found.reason}`, 'phalp_not_usable', { fallbackAllowed: false });
     }
-    return createPhalpRunner(config);
+    return phalpRunner(config);
   }
-  return (await detectPhalp(config)).usable ? createPhalpRunner(config) : createCpuRunner();
+  return (await detectPhalp(config)).usable ? phalpRunner(config) : createCpuRunner();
 }
 
 /**

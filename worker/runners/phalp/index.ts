@@ -10,6 +10,7 @@ import { detectPhalp, type PhalpDetection } from './detect';
 import { classifyFailure, failed } from './failures';
 import { LineSplitter, LogTail, type OutputLine } from './output';
 import { startProcessTree } from './process-tree';
+import { PhalpService, ServiceStartError, type JobOutcome } from './service';
 import { plainPaths } from './safe-paths';
 
 export { detectPhalp } from './detect';
@@ -26,7 +27,18 @@ const MAX_TEXT_LINES = 20_000;
 export interface PhalpRunnerOptions {
   /** ms between SIGTERM and SIGKILL when stopping a run (default 5000) */
   killGraceMs?: number;
+  /** warm service: how long a canceled job may take to stop before the service is killed (default 10000) */
+  cancelGraceMs?: number;
+  /** warm service: a job with no new output (no new percent, no log line) this long is hung (default PHALP_STALL_MS or 300000) */
+  stallMs?: number;
+  /** warm service: how long loading the models may take (default 900000: a first run downloads them) */
+  readyTimeoutMs?: number;
 }
+
+export type PhalpRunner = PoseRunner & {
+  /** stops the warm service, if any (worker shutdown, tests) */
+  close(): Promise<void>;
+};
 
 /** Arguments for track.py, exactly as PHALP.md section 1 recommends (one `key=value` per element). */
 export function trackArgs(source: string, outputDir: string): string[] {
@@ -67,10 +79,29 @@ async function findResults(resultsDir: string, name: string, since: number): Pro
   return null;
 }
 
-export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = {}): PoseRunner {
+export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = {}): PhalpRunner {
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   let detection: Promise<PhalpDetection> | null = null;
   const detect = () => (detection ??= detectPhalp(config));
+
+  // PHALP_MODE: the warm service (models loaded once) or one track.py per job. `auto` starts the service
+  // and falls back to spawning when it cannot start, saying why (serviceNote, the job's log).
+  let mode: 'service' | 'spawn' = config.phalpMode === 'spawn' ? 'spawn' : 'service';
+  let serviceNote: string | null = null;
+  const spawnStats = { runs: 0, lastLoadSeconds: null as number | null };
+  const service =
+    config.phalpMode === 'spawn' || !config.phalpDir
+      ? null
+      : new PhalpService(config, {
+          overrides: trackArgs('/nonexistent-until-the-first-job', path.join(os.tmpdir(), `phalp-service-${process.pid}`)).slice(1),
+          env: trackEnv(),
+          killGraceMs,
+          cancelGraceMs: options.cancelGraceMs ?? 10_000,
+          stallMs: options.stallMs ?? Number(process.env.PHALP_STALL_MS || 300_000),
+          readyTimeoutMs: options.readyTimeoutMs ?? 900_000,
+        });
+  // load the models now, before the first job arrives ("pre-load models on startup")
+  if (service) void service.ensureReady().catch(() => {});
 
   return {
     kind: 'phalp',
@@ -83,7 +114,17 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
         phalpFound: d.usable,
         ...(d.reason ? { reason: d.reason } : {}),
         ...(d.pythonVersion ? { pythonVersion: d.pythonVersion } : {}),
+        phalpMode: mode,
+        phalpModeSetting: config.phalpMode,
+        ...(service && mode === 'service'
+          ? { modelsLoaded: service.stats.modelsLoaded, modelLoadSeconds: service.stats.modelLoadSeconds, modelLoads: service.stats.modelLoads, serviceRestarts: service.stats.restarts }
+          : { modelsLoaded: false, modelLoadSeconds: spawnStats.lastLoadSeconds, modelLoads: spawnStats.runs }),
+        ...(serviceNote ? { serviceNote } : {}),
       };
+    },
+
+    async close() {
+      await service?.close();
     },
 
     async run(clip: PreparedClip, ctx: RunContext): Promise<PoseSequence> {
@@ -103,11 +144,12 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
       const partialLog = path.join(workDir, PARTIAL_LOG_FILE);
       const logFile = createWriteStream(partialLog, { flags: 'w' });
       logFile.on('error', () => {}); // the log is best effort: a full disk must not crash the worker
-      const tail = new LogTail();
+      let tail = new LogTail();
       const text: string[] = [];
       let trackingStarted = false;
       let lastPercent = -1;
       let lastEta: number | null | undefined;
+      let firstProgressAt: number | null = null;
 
       const report = (p: Parameters<RunContext['onProgress']>[0]) => {
         try {
@@ -123,6 +165,8 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
           if (line.percent === lastPercent && line.etaSeconds === lastEta) return;
           const firstOfPercent = line.percent !== lastPercent;
           trackingStarted = true;
+          firstProgressAt ??= Date.now();
+          if (firstOfPercent) service?.sawProgress();
           lastPercent = line.percent;
           lastEta = line.etaSeconds;
           if (firstOfPercent) logFile.write(line.line + '\n');
@@ -138,40 +182,68 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
           else report({ stage: 'loading-model', progress: 0, logLine: line.message });
         }
       };
-      const splitters = { out: new LineSplitter(), err: new LineSplitter() };
-
-      report({ stage: 'loading-model', progress: 0, logLine: 'Starting PHALP' });
-      const startedAt = Date.now();
-      const tree = startProcessTree(config.phalpPython, trackArgs(paths.source, paths.outputDir), {
-        cwd: phalpDir,
-        env: trackEnv(),
-        onStdout: (t) => splitters.out.push(t).forEach(onLine),
-        onStderr: (t) => splitters.err.push(t).forEach(onLine),
-      });
-
-      let stopReason: 'timeout' | 'canceled' | null = null;
-      const stop = (reason: 'timeout' | 'canceled') => {
-        stopReason ??= reason;
-        tree.terminate(killGraceMs);
+      /** a new attempt (after a dead service, or falling back to spawn): only its own output decides how it ended */
+      const resetAttempt = () => {
+        trackingStarted = false;
+        lastPercent = -1;
+        lastEta = undefined;
+        text.length = 0;
+        tail = new LogTail();
       };
-      const timer = setTimeout(() => stop('timeout'), config.poseTimeoutMs);
-      const onAbort = () => stop('canceled');
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      if (ctx.signal.aborted) onAbort(); // aborted while we were setting up
+      const note = (line: string) => onLine({ kind: 'text', line });
 
-      let exit;
+      let startedAt = Date.now();
+      let result: { kind: 'spawn'; exit: Awaited<ReturnType<typeof runSpawned>> } | { kind: 'service'; outcome: JobOutcome } | null = null;
       try {
-        exit = await tree.exited;
+        if (service && mode === 'service') {
+          try {
+            if (!service.stats.modelsLoaded) report({ stage: 'loading-model', progress: 0, logLine: 'Starting the PHALP service (models are loaded once)' });
+            await service.ensureReady(onLine);
+          } catch (err) {
+            if (!(err instanceof ServiceStartError)) throw err;
+            if (config.phalpMode === 'service') {
+              throw startFailure(err, tail.get(), phalpDir);
+            }
+            // auto: say why, then run this job (and later ones) the old way
+            mode = 'spawn';
+            resetAttempt();
+            serviceNote = `The warm PHALP service could not start (${err.message}); each job runs track.py, which loads the models every time.`;
+            note(`[motion-coach] ${serviceNote}`);
+            report({ stage: 'loading-model', progress: 0, logLine: serviceNote });
+          }
+        }
+        if (service && mode === 'service') {
+          // a service that died or hung mid-job is restarted and the job tried once more
+          for (let attempt = 1; ; attempt++) {
+            startedAt = Date.now();
+            await removeOldResults(resultsDir);
+            const outcome = await service.run({ id: `${clip.clipId}-${attempt}`, source: paths.source, outputDir: paths.outputDir }, { onLine, signal: ctx.signal, timeoutMs: config.poseTimeoutMs });
+            result = { kind: 'service', outcome };
+            if ((outcome.kind === 'crashed' || outcome.kind === 'stalled') && attempt < 2 && !ctx.signal.aborted) {
+              note(`[motion-coach] The PHALP service ${outcome.kind === 'crashed' ? `died (${outcome.exit.signal ?? `exit code ${outcome.exit.exitCode}`})` : `printed nothing for ${Math.round(outcome.silentMs / 1000)} s and was killed`}; restarting it and trying the job again.`);
+              resetAttempt();
+              report({ stage: 'loading-model', progress: 0, logLine: 'Restarting the PHALP service' });
+              continue;
+            }
+            break;
+          }
+        } else {
+          report({ stage: 'loading-model', progress: 0, logLine: 'Starting PHALP' });
+          startedAt = Date.now();
+          firstProgressAt = null;
+          const exit = await runSpawned(config, paths, onLine, ctx.signal, killGraceMs);
+          spawnStats.runs++;
+          if (firstProgressAt) spawnStats.lastLoadSeconds = (firstProgressAt - startedAt) / 1000;
+          result = { kind: 'spawn', exit };
+        }
       } finally {
-        clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', onAbort);
-        [...splitters.out.flush(), ...splitters.err.flush()].forEach(onLine);
         await new Promise<void>((resolve) => logFile.end(() => resolve())); // called on finish and on error
         await rename(partialLog, path.join(workDir, PHALP_LOG_FILE)).catch(() => {});
         await paths.release();
       }
 
       const logTail = tail.get();
+      const stopReason = result.kind === 'spawn' ? result.exit.stopReason : result.outcome.kind === 'canceled' ? 'canceled' : result.outcome.kind === 'timeout' ? 'timeout' : null;
       if (stopReason === 'canceled') {
         throw new RunnerError('The run was canceled and PHALP was stopped.', 'canceled', { logTail, retryable: false, fallbackAllowed: false });
       }
@@ -183,16 +255,39 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
           { logTail, retryable: false, fallbackAllowed: true },
         );
       }
-      if (exit.spawnError) {
+      if (result.kind === 'spawn' && result.exit.spawnError) {
         throw new RunnerError(
-          `PHALP could not be started: PHALP_PYTHON=${config.phalpPython} failed to run (${exit.spawnError}). Check PHALP_PYTHON.`,
+          `PHALP could not be started: PHALP_PYTHON=${config.phalpPython} failed to run (${result.exit.spawnError}). Check PHALP_PYTHON.`,
           'phalp_not_started',
           { logTail, retryable: false, fallbackAllowed: true },
         );
       }
 
       const pkl = await findResults(resultsDir, paths.name, startedAt);
-      const outcome = { exitCode: exit.exitCode, signal: exit.signal, text: text.join('\n'), logTail, resultsWritten: pkl !== null };
+      let outcome;
+      if (result.kind === 'spawn') {
+        outcome = { exitCode: result.exit.exitCode, signal: result.exit.signal, text: text.join('\n'), logTail, resultsWritten: pkl !== null };
+      } else {
+        const o = result.outcome;
+        // the service's job outcome, told the way a spawned track.py would have ended
+        const exitCode = o.kind === 'done' ? 0 : o.kind === 'failed' ? 1 : (o.kind === 'crashed' ? o.exit.exitCode : null);
+        const signal = o.kind === 'crashed' ? o.exit.signal : o.kind === 'stalled' ? 'SIGKILL' : null;
+        outcome = { exitCode, signal, text: text.join('\n'), logTail, resultsWritten: pkl !== null };
+        if (o.kind === 'stalled' && !pkl) {
+          throw new RunnerError(
+            `PHALP stopped making progress (nothing new for ${Math.round(o.silentMs / 1000)} s, twice) and was stopped. See the log below.`,
+            'phalp_hung',
+            { logTail, retryable: true, fallbackAllowed: true },
+          );
+        }
+        if (o.kind === 'failed' && !pkl) {
+          const err = classifyFailure({ ...outcome, exitCode: 0 }, phalpDir);
+          if (['phalp_failed', 'phalp_crashed', 'no_results'].includes(err.code)) {
+            throw new RunnerError(`PHALP failed: ${o.message}. See the log below.`, err.code, err.options);
+          }
+          throw err;
+        }
+      }
       if (failed(outcome) || !pkl) throw classifyFailure(outcome, phalpDir);
 
       report({ stage: 'reading-results', progress: 1, logLine: `Reading ${path.basename(pkl)}` });
@@ -207,4 +302,47 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
       }
     },
   };
+}
+
+/** A service that could not load its models, explained like a spawned track.py that failed before its loop. */
+function startFailure(err: ServiceStartError, logTail: string[], phalpDir: string): RunnerError {
+  const known = classifyFailure({ exitCode: 1, signal: null, text: err.text, logTail, resultsWritten: false }, phalpDir);
+  if (known.code !== 'phalp_failed') return known;
+  return new RunnerError(`PHALP could not start: ${err.message}. See the log below.`, 'phalp_service_start', { logTail, retryable: false, fallbackAllowed: true });
+}
+
+/** One track.py per job (PHALP_MODE=spawn, or auto when the service cannot start). */
+async function runSpawned(
+  config: Config,
+  paths: Awaited<ReturnType<typeof plainPaths>>,
+  onLine: (line: OutputLine) => void,
+  signal: AbortSignal,
+  killGraceMs: number,
+) {
+  const splitters = { out: new LineSplitter(), err: new LineSplitter() };
+  const tree = startProcessTree(config.phalpPython, trackArgs(paths.source, paths.outputDir), {
+    cwd: config.phalpDir!,
+    env: trackEnv(),
+    onStdout: (t) => splitters.out.push(t).forEach(onLine),
+    onStderr: (t) => splitters.err.push(t).forEach(onLine),
+  });
+
+  let stopReason: 'timeout' | 'canceled' | null = null;
+  const stop = (reason: 'timeout' | 'canceled') => {
+    stopReason ??= reason;
+    tree.terminate(killGraceMs);
+  };
+  const timer = setTimeout(() => stop('timeout'), config.poseTimeoutMs);
+  const onAbort = () => stop('canceled');
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort(); // aborted while we were setting up
+
+  try {
+    const exit = await tree.exited;
+    return { ...exit, stopReason: stopReason as 'timeout' | 'canceled' | null };
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+    [...splitters.out.flush(), ...splitters.err.flush()].forEach(onLine);
+  }
 }

@@ -17,6 +17,9 @@ export interface TreeExit {
 
 export interface ProcessTree {
   pid: number | undefined;
+  /** with `service: true`: the program's stdin and its file descriptor 3 (the warm service's channels) */
+  stdin?: NodeJS.WritableStream | null;
+  fd3?: NodeJS.ReadableStream | null;
   exited: Promise<TreeExit>;
   /** SIGTERM to the whole group, SIGKILL after `graceMs` if anything is still there */
   terminate(graceMs: number): void;
@@ -37,7 +40,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 export function startProcessTree(
   file: string,
   args: string[],
-  options: { cwd: string; env: Record<string, string>; onStdout(text: string): void; onStderr(text: string): void },
+  options: { cwd: string; env: Record<string, string>; onStdout(text: string): void; onStderr(text: string): void; service?: boolean },
 ): ProcessTree {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -50,7 +53,8 @@ export function startProcessTree(
     env: options.env,
     extendEnv: true,
     detached: true,
-    stdin: 'ignore',
+    // the warm service (service.ts) takes commands on stdin and answers on file descriptor 3
+    ...(options.service ? { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] as const } : { stdin: 'ignore' as const }),
     buffer: false,
     reject: false,
     cleanup: false,
@@ -94,6 +98,7 @@ export function startProcessTree(
 
   return {
     pid,
+    ...(options.service ? { stdin: child.stdin, fd3: (child.stdio[3] as NodeJS.ReadableStream | undefined) ?? null } : {}),
     exited,
     terminate(graceMs: number) {
       if (pid === undefined || !liveGroups.has(pid)) return;

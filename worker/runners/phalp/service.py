@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Warm PHALP service: builds the tracker 4D-Humans' track.py builds ONCE, then runs jobs one after another.
+
+Run by the worker (worker/runners/phalp/service.ts) with PHALP_PYTHON, working directory PHALP_DIR (the
+4D-Humans checkout, so `import track` is ITS track.py), and the same Hydra overrides as a spawned
+`track.py` (one `key=value` argument each: video.source, video.output_dir, video.end_frame=-1,
+render.enable=false). What it builds, checked against the real sources:
+  - `track.HMR2_4dhuman(cfg)`: 4D-Humans' subclass of PHALP (HMR2 predictor; the constructor downloads
+    and loads every model: HMR2, the detector, PHALP's predictor, the visualizer);
+  - `cfg`: `hydra.compose(config_name="config", overrides=...)` of the config track.py registers
+    (`cs.store(name="config", node=Human4DConfig)`), as `@hydra.main(version_base="1.2",
+    config_name="config")` composes it for a spawned track.py;
+  - per job: `cfg.video.source` and `cfg.video.output_dir` are set (PHALP's IO_Manager keeps the same cfg
+    object), `default_setup()` makes the output folders, `track()` runs the clip. `track()` starts a
+    fresh DeepSORT tracker on every call (setup_deepsort), catches errors inside its frame loop
+    (prints them on stdout, returns None) and returns (results, pkl_path) after
+    `joblib.dump(..., results/demo_<name>.pkl, compress=3)`.
+
+Protocol (one JSON object per line):
+  worker -> service, on stdin:
+    {"cmd": "run", "job": ID, "source": ABS_FRAMES_DIR, "output_dir": ABS_DIR}
+    {"cmd": "quit"}                                   (EOF on stdin also ends the service)
+  service -> worker, on file descriptor 3 (stdout and stderr stay PHALP's own console: its Hydra-style
+  log lines, the rich progress bar, tracebacks, which the worker reads exactly as for a spawned track.py):
+    {"event": "loading", "pid": N}                    models are being built
+    {"event": "ready", "load_seconds": S}             models loaded; waiting for jobs
+    {"event": "fatal", "message": M}                  could not build the tracker (the traceback is on stderr); exits 1
+    {"event": "start", "job": ID}
+    {"event": "done", "job": ID, "pkl": PATH, "seconds": S}
+    {"event": "failed", "job": ID, "message": M}      PHALP's own error (its traceback is on stdout/stderr)
+    {"event": "canceled", "job": ID}                  SIGINT stopped the job; the models stay loaded
+Cancel: the worker sends SIGINT; Python raises KeyboardInterrupt in track() (which only catches
+Exception), the job ends as canceled and the service waits for the next one.
+"""
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import traceback
+
+LOG_FORMAT = '[%(asctime)s][%(name)s][%(levelname)s] - %(message)s'
+
+
+def open_events():
+    try:
+        return os.fdopen(3, 'w', buffering=1)
+    except OSError:
+        sys.stderr.write('phalp service: file descriptor 3 (the event channel) is not open; run it from the worker\n')
+        sys.exit(2)
+
+
+EVENTS = None
+
+
+def emit(event, **fields):
+    EVENTS.write(json.dumps({'event': event, **fields}) + '\n')
+    EVENTS.flush()
+
+
+def setup_logging():
+    """Hydra's job logging format on stdout, as a spawned track.py prints it (the worker parses these lines)."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+
+
+def build(overrides):
+    sys.path.insert(0, os.getcwd())
+    import track  # the checkout's track.py: registers its config, defines HMR2_4dhuman (its main() is not run)
+    from hydra import compose, initialize
+
+    with initialize(version_base='1.2', config_path=None):
+        cfg = compose(config_name='config', overrides=overrides)
+    return cfg, track.HMR2_4dhuman(cfg)
+
+
+def run_job(cfg, tracker, msg):
+    job = msg.get('job')
+    cfg.video.source = msg['source']
+    cfg.video.output_dir = msg['output_dir']
+    emit('start', job=job)
+    t0 = time.monotonic()
+    try:
+        tracker.default_setup()
+        out = tracker.track()
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        emit('canceled', job=job)
+        return
+    except Exception as e:  # raised before PHALP's frame loop (e.g. Invalid source path): as Hydra reports it
+        sys.stdout.flush()
+        print(f'Error executing job with overrides: {msg!r}', file=sys.stderr)
+        traceback.print_exc()
+        sys.stderr.flush()
+        emit('failed', job=job, message=f'{type(e).__name__}: {e}')
+        return
+    sys.stdout.flush()
+    if not out:
+        emit('failed', job=job, message='PHALP ended without results (its error is printed above)')
+        return
+    emit('done', job=job, pkl=str(out[1]), seconds=round(time.monotonic() - t0, 3))
+
+
+def main(overrides):
+    global EVENTS
+    EVENTS = open_events()
+    setup_logging()
+    emit('loading', pid=os.getpid())
+    t0 = time.monotonic()
+    try:
+        cfg, tracker = build(overrides)
+    except BaseException as e:
+        traceback.print_exc()
+        sys.stderr.flush()
+        emit('fatal', message=f'{type(e).__name__}: {e}')
+        return 1
+    emit('ready', load_seconds=round(time.monotonic() - t0, 3))
+    while True:
+        try:
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:
+            continue  # a cancel that arrived after its job ended
+        if not line:
+            return 0  # the worker is gone
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            print(f'phalp service: not a JSON command: {line[:200]}', file=sys.stderr)
+            continue
+        if msg.get('cmd') == 'quit':
+            return 0
+        if msg.get('cmd') == 'run':
+            try:
+                run_job(cfg, tracker, msg)
+            except KeyboardInterrupt:
+                emit('canceled', job=msg.get('job'))
+
+
+if __name__ == '__main__':
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.exit(main(sys.argv[1:]))
