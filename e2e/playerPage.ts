@@ -10,7 +10,7 @@ import { expect, sameOrigin } from './auth';
 import { SAMPLE_VIDEO } from './samples';
 
 /** Uploads the sample video through the real API and waits until the worker has processed it. */
-export async function createDoneClip(request: APIRequestContext, baseURL: string): Promise<string> {
+export async function createDoneClip(request: APIRequestContext, baseURL: string, timeoutMs = 170_000): Promise<string> {
   const res = await request.post(`${baseURL}/api/clips`, {
     multipart: { file: { name: 'two_people_jump.mp4', mimeType: 'video/mp4', buffer: fs.readFileSync(SAMPLE_VIDEO) } },
     headers: sameOrigin(baseURL),
@@ -19,7 +19,7 @@ export async function createDoneClip(request: APIRequestContext, baseURL: string
   expect(res.status(), await res.text()).toBe(201);
   const { id } = (await res.json()) as { id: string };
   await expect
-    .poll(async () => ((await (await request.get(`${baseURL}/api/clips/${id}`)).json()) as { status: string }).status, { timeout: 170_000, intervals: [1000] })
+    .poll(async () => ((await (await request.get(`${baseURL}/api/clips/${id}`)).json()) as { status: string }).status, { timeout: timeoutMs, intervals: [1000] })
     .toBe('done');
   return id;
 }

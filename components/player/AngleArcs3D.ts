@@ -128,16 +128,21 @@ export class AngleArcLayer {
   readonly group = new THREE.Group();
   private readonly slots: ArcSlot[] = [];
   private readonly t = { tx: 0, ty: 0, tz: 0 };
+  private readonly v = new THREE.Vector3();
 
   /** Draws the picked angles of the picked, visible athletes when paused; hides everything while playing. */
-  update(seq: PoseSequence, bodies: TrackBodies, s: PlaybackState): void {
+  update(seq: PoseSequence, bodies: TrackBodies, s: PlaybackState, camera: THREE.PerspectiveCamera, heightPx: number): void {
+    // screen pixels per metre at a point: keeps arcs readable however far the camera is
+    camera.updateMatrixWorld();
+    const focal = (heightPx / 2) * camera.projectionMatrix.elements[5];
+    const pixelsPerUnit = (v: readonly number[]) => focal / Math.max(1e-6, camera.position.distanceTo(this.v.set(v[0], v[1], v[2])));
     let used = 0;
     if (!s.playing && s.angles.length > 0) {
       for (const body of bodies.tracks.values()) {
         const p = body.person;
         if (!p || s.hiddenTracks.has(body.trackId) || (s.angleTracks && !s.angleTracks.includes(body.trackId))) continue;
         const toScene = modelToThree(personTranslation(p, seq, this.t));
-        for (const a of personArcs(seq.joint_set, p, s.angles, toScene, SEGMENTS)) {
+        for (const a of personArcs(seq.joint_set, p, s.angles, toScene, { segments: SEGMENTS, pixelsPerUnit })) {
           if (used === this.slots.length) {
             const slot = new ArcSlot();
             this.slots.push(slot);

@@ -4,7 +4,7 @@
  * skeleton; without one (CPU) they are drawn between the stored 2D limbs (lib/viewer/angleArcs.ts).
  */
 import type { PoseSequence } from '@/lib/pose/types';
-import { formatAngle, modelToThree, personArcs, personArcs2d, type PersonArc } from '@/lib/viewer/angleArcs';
+import { formatAngle, modelToThree, personArcs, personArcs2d, placeLabels, type PersonArc } from '@/lib/viewer/angleArcs';
 import { projectThreePoint, type TrackBodies } from '@/lib/viewer/bodies';
 import { trackColor } from '@/lib/viewer/colors';
 import type { PlaybackState } from '@/lib/viewer/playback';
@@ -17,7 +17,7 @@ export function drawOverlayArcs(ctx: CanvasRenderingContext2D, seq: PoseSequence
   if (s.playing || s.angles.length === 0) return 0;
   const k = seq.intrinsics;
   const t = { tx: 0, ty: 0, tz: 0 };
-  let drawn = 0;
+  const todo: { arc: PersonArc; pts: number[][]; vertex: number[]; label: number[]; border: string }[] = [];
   for (const body of bodies.tracks.values()) {
     const p = body.person;
     if (!p || s.hiddenTracks.has(body.trackId) || (s.angleTracks && !s.angleTracks.includes(body.trackId))) continue;
@@ -25,7 +25,9 @@ export function drawOverlayArcs(ctx: CanvasRenderingContext2D, seq: PoseSequence
     if (k && p.camera) {
       const toThree = modelToThree(personTranslation(p, seq, t));
       const toElement = (q: ArrayLike<number>) => videoToElement(rect, ...projectThreePoint(q[0], q[1], q[2], k));
-      arcs = personArcs(seq.joint_set, p, s.angles, toThree).map((a) => ({
+      // element pixels per metre at a three.js point: the pinhole's focal length over the depth
+      const pixelsPerUnit = (q: readonly number[]) => (k.fy * rect.scale) / Math.max(1e-6, -q[2]);
+      arcs = personArcs(seq.joint_set, p, s.angles, toThree, { pixelsPerUnit }).map((a) => ({
         arc: a,
         pts: Array.from({ length: a.arc.points.length / 3 }, (_, i) => toElement(a.arc.points.subarray(3 * i, 3 * i + 3))),
         vertex: toElement(a.vertex),
@@ -39,19 +41,24 @@ export function drawOverlayArcs(ctx: CanvasRenderingContext2D, seq: PoseSequence
         label: a.arc.label,
       }));
     }
-    for (const { arc, pts, vertex, label } of arcs) {
-      if (![...pts.flat(), ...vertex, ...label].every(Number.isFinite)) continue;
-      drawArc(ctx, pts, vertex, label, `${arc.low ? '≈' : ''}${formatAngle(arc.value)}`, arc.low, trackColor(body.trackId));
-      drawn++;
-    }
+    for (const a of arcs) if ([...a.pts.flat(), ...a.vertex, ...a.label].every(Number.isFinite)) todo.push({ ...a, border: trackColor(body.trackId) });
   }
-  return drawn;
+  // arcs first, then the labels on top, moved apart where they would overlap
+  const text = (a: PersonArc) => `${a.low ? '≈' : ''}${formatAngle(a.value)}`;
+  for (const a of todo) drawArc(ctx, a.pts, a.vertex, a.arc.low);
+  ctx.font = LABEL_FONT;
+  const widths = todo.map((a) => ctx.measureText(text(a.arc)).width + 10);
+  const centres = placeLabels(todo.map((a, i) => ({ x: a.label[0], y: a.label[1], w: widths[i] })), LABEL_H);
+  todo.forEach((a, i) => drawLabel(ctx, centres[i], widths[i], text(a.arc), a.arc.low, a.border));
+  return todo.length;
 }
 
-function drawArc(ctx: CanvasRenderingContext2D, pts: number[][], vertex: number[], label: number[], text: string, low: boolean, border: string): void {
+const LABEL_FONT = '600 13px system-ui, sans-serif';
+const LABEL_H = 18;
+
+function drawArc(ctx: CanvasRenderingContext2D, pts: number[][], vertex: number[], low: boolean): void {
   const color = low ? LOW_VALIDITY_COLOR : ARC_COLOR;
   ctx.save();
-  ctx.globalAlpha = 1;
   // sector
   ctx.beginPath();
   ctx.moveTo(vertex[0], vertex[1]);
@@ -75,21 +82,23 @@ function drawArc(ctx: CanvasRenderingContext2D, pts: number[][], vertex: number[
   ctx.beginPath();
   pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
   ctx.stroke();
-  ctx.setLineDash([]);
-  // value label
-  ctx.font = `${low ? 'italic ' : ''}600 13px system-ui, sans-serif`;
-  const w = ctx.measureText(text).width + 10, h = 18;
-  const x = label[0] - w / 2, y = label[1] - h / 2;
+  ctx.restore();
+}
+
+/** The value in a dark box bordered in the athlete's colour (grey italic with ≈ when low validity). */
+function drawLabel(ctx: CanvasRenderingContext2D, [cx, cy]: [number, number], w: number, text: string, low: boolean, border: string): void {
+  ctx.save();
+  ctx.font = low ? `italic ${LABEL_FONT}` : LABEL_FONT;
   ctx.fillStyle = 'rgba(10, 12, 16, 0.85)';
   ctx.strokeStyle = border;
   ctx.lineWidth = 1.5;
   ctx.beginPath();
-  ctx.roundRect(x, y, w, h, 5);
+  ctx.roundRect(cx - w / 2, cy - LABEL_H / 2, w, LABEL_H, 5);
   ctx.fill();
   ctx.stroke();
   ctx.fillStyle = low ? LOW_VALIDITY_COLOR : '#ffffff';
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
-  ctx.fillText(text, label[0], label[1] + 0.5);
+  ctx.fillText(text, cx, cy + 0.5);
   ctx.restore();
 }

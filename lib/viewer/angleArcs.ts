@@ -135,13 +135,24 @@ export interface PersonArc {
 /** Arc radius limits in metres: visible on a small body part, not covering the body on a long one. */
 const MIN_RADIUS_M = 0.06;
 const MAX_RADIUS_M = 0.22;
+/** On screen, whatever the distance: an arc at least MIN_PX and at most MAX_PX in radius, its label LABEL_GAP_PX outside it. */
+export const ARC_MIN_PX = 18;
+export const ARC_MAX_PX = 48;
+export const LABEL_GAP_PX = 16;
+
+export interface ArcScreenOptions {
+  segments?: number;
+  /** screen pixels per scene unit at a point (perspective: falls with distance); keeps arcs readable when the body is small */
+  pixelsPerUnit?: (p: Vec) => number;
+}
 
 /**
  * The arcs of the angles `names` on one person, in 3D: model space (the keypoints' own frame) or, with
  * `toScene`, mapped point by point (e.g. into three.js coordinates as the 3D view draws the body).
  * Angles that are null at this pose are left out.
  */
-export function personArcs(jointSet: string, person: PersonPose, names: readonly string[], toScene?: (p: Vec) => number[], segments = 24): PersonArc[] {
+export function personArcs(jointSet: string, person: PersonPose, names: readonly string[], toScene?: (p: Vec) => number[], opts: ArcScreenOptions = {}): PersonArc[] {
+  const segments = opts.segments ?? 24;
   if (names.length === 0) return [];
   const kp = person.keypoints_3d;
   const values = jointAngles(jointSet, kp);
@@ -154,16 +165,18 @@ export function personArcs(jointSet: string, person: PersonPose, names: readonly
     if (!pts) continue;
     const [from, vertex, to] = [pts.from, pts.vertex, pts.to].map((q) => (toScene ? toScene(q) : [...q]));
     const mode = arcModeFor(from, vertex, to, value);
-    const radius = Math.min(MAX_RADIUS_M, Math.max(MIN_RADIUS_M, arcRadius(from, vertex, to)));
-    const arc = angleArc(from, vertex, to, mode, radius, segments);
+    let radius = Math.min(MAX_RADIUS_M, Math.max(MIN_RADIUS_M, arcRadius(from, vertex, to)));
+    let labelAt = 1.45;
+    const px = opts.pixelsPerUnit?.(vertex) ?? NaN;
+    if (px > 0 && Number.isFinite(px)) {
+      radius = Math.max(ARC_MIN_PX / px, Math.min(radius, ARC_MAX_PX / px));
+      labelAt = 1 + LABEL_GAP_PX / (radius * px);
+    }
+    const arc = angleArc(from, vertex, to, mode, radius, segments, labelAt);
     if (arc) out.push({ name, value, low: low[name] ?? false, vertex, arc, mode });
   }
   return out;
 }
-
-/** Arc radius limits on the video, CSS pixels. */
-const MIN_RADIUS_PX = 12;
-const MAX_RADIUS_PX = 44;
 
 /**
  * The same arcs on the video for a runner WITHOUT a camera model (CPU): 2D, in the caller's pixel space
@@ -196,8 +209,8 @@ export function personArcs2d(jointSet: string, person: PersonPose, names: readon
       [from, vertex, to] = [pts3.from, pts3.vertex, pts3.to].map((q) => toPixels(...applyWeakPerspective(f, q)));
     }
     const mode = arcModeFor(pts3.from, pts3.vertex, pts3.to, value);
-    const radius = Math.min(MAX_RADIUS_PX, Math.max(MIN_RADIUS_PX, arcRadius(from, vertex, to)));
-    const arc = angleArc(from, vertex, to, mode, radius, segments);
+    const radius = Math.min(ARC_MAX_PX, Math.max(ARC_MIN_PX, arcRadius(from, vertex, to)));
+    const arc = angleArc(from, vertex, to, mode, radius, segments, 1 + LABEL_GAP_PX / radius);
     if (arc) out.push({ name, value, low: low[name] ?? false, vertex, arc, mode });
   }
   return out;
@@ -244,4 +257,19 @@ export function applyWeakPerspective(f: WeakPerspective, p: Vec): [number, numbe
 /** Model-space (OpenCV axes) point + translation -> three.js coordinates (y and z negated), as lib/viewer/scene.ts toThree. */
 export function modelToThree(t: CameraTranslation): (p: Vec) => number[] {
   return (p) => [p[0] + t.tx, -(p[1] + t.ty), -(p[2] + t.tz)];
+}
+
+/**
+ * Moves labels (centre x, y; width w; common height h) apart so no two overlap: each label, in order,
+ * steps down (then up) by its height until it clears the labels placed before it. Returns new centres.
+ */
+export function placeLabels(labels: { x: number; y: number; w: number }[], h: number): [number, number][] {
+  const placed: { x: number; y: number; w: number }[] = [];
+  const overlaps = (a: { x: number; y: number; w: number }) => placed.some((b) => Math.abs(a.x - b.x) < (a.w + b.w) / 2 + 2 && Math.abs(a.y - b.y) < h + 2);
+  return labels.map((l) => {
+    let at = { ...l };
+    for (let k = 1; overlaps(at) && k <= 12; k++) at = { ...l, y: l.y + (k % 2 ? 1 : -1) * Math.ceil(k / 2) * (h + 3) };
+    placed.push(at);
+    return [at.x, at.y];
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { angleArc, arcModeFor, arcRadius, formatAngle, interiorAngle, pointOf, sectorTriangles } from '../../lib/viewer/angleArcs';
+import { angleArc, arcModeFor, arcRadius, formatAngle, interiorAngle, placeLabels, pointOf, sectorTriangles } from '../../lib/viewer/angleArcs';
 
 const dist = (p: ArrayLike<number>, q: ArrayLike<number>) => Math.hypot(...Array.from(p, (v, i) => v - q[i]));
 
@@ -83,5 +83,13 @@ describe('angle arcs', () => {
     expect(pointOf(new Float32Array([1, 2, 3, 4, 5, 6]), 1, 3)).toEqual([4, 5, 6]);
     expect(formatAngle(42.6)).toBe('43°');
     expect(formatAngle(null)).toBe('–');
+  });
+
+  it('moves overlapping labels apart and leaves separate ones where they are', () => {
+    const out = placeLabels([{ x: 100, y: 50, w: 40 }, { x: 110, y: 52, w: 40 }, { x: 300, y: 50, w: 40 }], 18);
+    expect(out[0]).toEqual([100, 50]);
+    expect(Math.abs(out[1][1] - 50)).toBeGreaterThanOrEqual(20);
+    expect(out[1][0]).toBe(110);
+    expect(out[2]).toEqual([300, 50]);
   });
 });
