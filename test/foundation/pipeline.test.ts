@@ -95,6 +95,12 @@ describe('the pose job', { timeout: 240_000 }, () => {
     expect(done.runner).toBe('phalp');
     expect(await frameDocCount(clip.id)).toBe(230);
     expect(done.stats?.tracks.length).toBeGreaterThan(0);
+    // the coaching analysis (lib/pose/analysis.ts, worker/analyse.ts) is stored with the stats, per track
+    expect(done.stats?.analysis?.tracks.map((t) => t.track_id)).toEqual(done.stats?.tracks.map((t) => t.track_id));
+    for (const t of done.stats!.analysis!.tracks) {
+      expect(Array.isArray(t.breaks)).toBe(true);
+      if (t.jitter_raw !== null) expect(t.jitter_smoothed).toBeLessThanOrEqual(t.jitter_raw);
+    }
     // VP9 is not playable in Safari: an H.264 copy exists and the JPGs were cleaned up
     expect(done.hasPlayableCopy).toBe(true);
     expect(fs.existsSync(clipLayout(getConfig().dataDir, clip.id).playable)).toBe(true);
