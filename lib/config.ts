@@ -22,6 +22,8 @@ export interface Config {
   poseRunner: 'auto' | 'phalp' | 'cpu';
   /** how a PHALP worker runs PHALP: a warm service (models loaded once), one track.py per job, or auto (service, else spawn) */
   phalpMode: 'auto' | 'service' | 'spawn';
+  /** warm PHALP service: ms without new output in a job before it counts as hung */
+  phalpStallMs: number;
   /** the only folder POST /pose/video may read videos from (absolute, symlinks resolved at use); null: refused */
   importDir: string | null;
   poseFallback: 'cpu' | null;
@@ -110,6 +112,7 @@ export function loadConfig(env: Env = process.env): Config {
     phalpPython: str('PHALP_PYTHON') ?? 'python',
     poseRunner: oneOf('POSE_RUNNER', ['auto', 'phalp', 'cpu'] as const, 'auto'),
     phalpMode: oneOf('PHALP_MODE', ['auto', 'service', 'spawn'] as const, 'auto'),
+    phalpStallMs: int('PHALP_STALL_MS', 300_000, 1000),
     importDir: str('IMPORT_DIR') ? path.resolve(expandHome(str('IMPORT_DIR')!)) : null,
     poseFallback: fallback === 'cpu' ? 'cpu' : null,
     poseTimeoutMs: int('POSE_TIMEOUT_MS', 180_000, 1000),

@@ -29,7 +29,7 @@ export interface PhalpRunnerOptions {
   killGraceMs?: number;
   /** warm service: how long a canceled job may take to stop before the service is killed (default 10000) */
   cancelGraceMs?: number;
-  /** warm service: a job with no new output (no new percent, no log line) this long is hung (default PHALP_STALL_MS or 300000) */
+  /** warm service: a job with no new output (no new percent, no log line) this long is hung (default PHALP_STALL_MS, 300000) */
   stallMs?: number;
   /** warm service: how long loading the models may take (default 900000: a first run downloads them) */
   readyTimeoutMs?: number;
@@ -97,7 +97,7 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
           env: trackEnv(),
           killGraceMs,
           cancelGraceMs: options.cancelGraceMs ?? 10_000,
-          stallMs: options.stallMs ?? Number(process.env.PHALP_STALL_MS || 300_000),
+          stallMs: options.stallMs ?? config.phalpStallMs,
           readyTimeoutMs: options.readyTimeoutMs ?? 900_000,
         });
   // load the models now, before the first job arrives ("pre-load models on startup")
