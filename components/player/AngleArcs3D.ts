@@ -5,7 +5,7 @@
  */
 import * as THREE from 'three';
 import type { PoseSequence } from '@/lib/pose/types';
-import { formatAngle, modelToThree, personArcs, sectorTriangles } from '@/lib/viewer/angleArcs';
+import { formatAngle, modelToThree, personArcs, placeLabels, sectorTriangles } from '@/lib/viewer/angleArcs';
 import type { TrackBodies } from '@/lib/viewer/bodies';
 import { trackColor } from '@/lib/viewer/colors';
 import type { PlaybackState } from '@/lib/viewer/playback';
@@ -131,27 +131,38 @@ export class AngleArcLayer {
   private readonly v = new THREE.Vector3();
 
   /** Draws the picked angles of the picked, visible athletes when paused; hides everything while playing. */
-  update(seq: PoseSequence, bodies: TrackBodies, s: PlaybackState, camera: THREE.PerspectiveCamera, heightPx: number): void {
+  update(seq: PoseSequence, bodies: TrackBodies, s: PlaybackState, camera: THREE.PerspectiveCamera, widthPx: number, heightPx: number): void {
     // screen pixels per metre at a point: keeps arcs readable however far the camera is
     camera.updateMatrixWorld();
     const focal = (heightPx / 2) * camera.projectionMatrix.elements[5];
     const pixelsPerUnit = (v: readonly number[]) => focal / Math.max(1e-6, camera.position.distanceTo(this.v.set(v[0], v[1], v[2])));
-    let used = 0;
+    const shown: { vertex: number[]; points: Float32Array; label: number[]; text: string; low: boolean; border: string }[] = [];
     if (!s.playing && s.angles.length > 0) {
       for (const body of bodies.tracks.values()) {
         const p = body.person;
         if (!p || s.hiddenTracks.has(body.trackId) || (s.angleTracks && !s.angleTracks.includes(body.trackId))) continue;
         const toScene = modelToThree(personTranslation(p, seq, this.t));
         for (const a of personArcs(seq.joint_set, p, s.angles, toScene, { segments: SEGMENTS, pixelsPerUnit })) {
-          if (used === this.slots.length) {
-            const slot = new ArcSlot();
-            this.slots.push(slot);
-            this.group.add(slot.group);
-          }
-          this.slots[used++].show(a.vertex, a.arc.points, a.arc.label, `${a.low ? '≈' : ''}${formatAngle(a.value)}`, a.low, trackColor(body.trackId));
+          shown.push({ vertex: a.vertex, points: a.arc.points, label: a.arc.label, text: `${a.low ? '≈' : ''}${formatAngle(a.value)}`, low: a.low, border: trackColor(body.trackId) });
         }
       }
     }
+    // labels that would overlap on screen (two knees side by side) are moved apart in screen space
+    const onScreen = shown.map((x) => {
+      const q = this.v.set(x.label[0], x.label[1], x.label[2]).project(camera);
+      return { x: ((q.x + 1) / 2) * widthPx, y: ((1 - q.y) / 2) * heightPx, w: LABEL_PX * 1.8, z: q.z };
+    });
+    const placed = placeLabels(onScreen, LABEL_PX);
+    shown.forEach((x, i) => {
+      const q = this.v.set((placed[i][0] / widthPx) * 2 - 1, 1 - (placed[i][1] / heightPx) * 2, onScreen[i].z).unproject(camera);
+      if (i === this.slots.length) {
+        const slot = new ArcSlot();
+        this.slots.push(slot);
+        this.group.add(slot.group);
+      }
+      this.slots[i].show(x.vertex, x.points, [q.x, q.y, q.z], x.text, x.low, x.border);
+    });
+    const used = shown.length;
     for (let i = used; i < this.slots.length; i++) this.slots[i].hide();
   }
 

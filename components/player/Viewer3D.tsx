@@ -230,7 +230,7 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
         const body = bodies.tracks.get(t.trackId)!;
         t.update(body.joints, body.hasMesh, body.person?.state ?? null, s.showMesh, s.showSkeleton, s.hiddenTracks.has(t.trackId));
       }
-      arcs.update(seq, bodies, s, camera, gl.domElement.clientHeight || 1);
+      arcs.update(seq, bodies, s, camera, gl.domElement.clientWidth || 1, gl.domElement.clientHeight || 1);
       stats.arcs3d = arcs.shown;
       // Focus: the camera follows the athlete (moves with the pelvis, keeps its angle).
       const focus = s.focusTrack !== null ? bodies.tracks.get(s.focusTrack) : undefined;
