@@ -10,6 +10,7 @@ import { GET as statusRoute } from '../../app/pose/video/status/[id]/route';
 import { GET as healthRoute } from '../../app/api/pose/health/route';
 import { GET as poolRoute } from '../../app/api/pose/pool-status/route';
 import { GET as clipRoute } from '../../app/api/clips/[id]/route';
+import { GET as healthApiRoute } from '../../app/api/health/route';
 import { getClipDoc } from '../../lib/clips/repo';
 import { resetConfigForTests } from '../../lib/config';
 import { closeDb } from '../../lib/db';
@@ -24,13 +25,15 @@ import { PHALP_DOUBLE_DIR, SAMPLE_VIDEO, startWorker, waitFor, waitForWorkerRead
  * Contract tests of the original pose service's API (issue 11), request and response shapes from its
  * API reference (SnowboardingExplained backend/pose-service docs: "Pose Service Wrapper - API Reference")
  * and flask_wrapper_minimal_safe.py. Real MongoDB, Redis, ffmpeg and ONE real worker process (PHALP
- * played by the test double of track.py for clips; the CPU runner for single frames).
+ * played by the test double of 4D-Humans, run by the warm PHALP service, for clips; the CPU runner for
+ * single frames).
  */
-const PHALP_ENV = { POSE_RUNNER: 'phalp', PHALP_DIR: PHALP_DOUBLE_DIR, PHALP_PYTHON: '/usr/bin/python3', PHALP_DOUBLE_PEOPLE: '2', PHALP_MODE: 'spawn' };
+const PHALP_ENV = { POSE_RUNNER: 'phalp', PHALP_DIR: PHALP_DOUBLE_DIR, PHALP_PYTHON: '/usr/bin/python3', PHALP_DOUBLE_PEOPLE: '2', PHALP_MODE: 'service' };
 
 let tmp: string;
 let importDir: string;
 let owner: TestUser;
+let admin: TestUser;
 let other: TestUser;
 let worker: WorkerProcess | null = null;
 
@@ -60,7 +63,7 @@ beforeAll(async () => {
   fs.mkdirSync(importDir);
   process.env.IMPORT_DIR = importDir;
   resetConfigForTests();
-  const admin = await signUp({ name: 'admin' });
+  admin = await signUp({ name: 'admin' });
   owner = await invitedCoach(admin, 'owner');
   other = await invitedCoach(admin, 'other');
 }, 120_000);
@@ -227,7 +230,11 @@ describe('with a real worker process', () => {
     expect(p.pool).toEqual({ gpu_busy: false, max_workers: 1, active_workers: 0, available_workers: 1 });
     expect(p.queue).toEqual({ length: 0, estimated_wait_time_seconds: 0 });
     expect(p.jobs.completed).toBeGreaterThanOrEqual(1);
-    expect(p.workers[0]).toMatchObject({ runner: 'phalp', phalp_mode: 'spawn', id: '', host: '' }); // names for admins only
+    // the warm service: models loaded once, however many jobs ran; worker names for admins only
+    expect(p.workers[0]).toMatchObject({ runner: 'phalp', phalp_mode: 'service', models_loaded: true, model_loads: 1, id: '', host: '' });
+    expect(typeof p.workers[0].model_load_seconds).toBe('number');
+    const detail = await (await healthApiRoute(asUser(admin, '/api/health'))).json();
+    expect(detail.workers[0].runnerInfo).toMatchObject({ phalpMode: 'service', phalpModeSetting: 'service', modelsLoaded: true, modelLoads: 1, serviceRestarts: 0 });
   });
 
   it('POST /pose/hybrid: one JPEG frame in, one frame pose out in the original format', async () => {
