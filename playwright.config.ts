@@ -69,6 +69,7 @@ export default defineConfig({
       gracefulShutdown: { signal: 'SIGTERM', timeout: 60_000 },
       env: {
         PORT: String(CPU_PORT),
+        PUBLIC_URL: process.env.E2E_CPU_URL,
         DATA_DIR: path.join(tmp, 'cpu'),
         POSE_RUNNER: 'cpu',
         SMPL_MODEL_PATH: path.join(tmp, 'no-body-model', 'SMPL_NEUTRAL.pkl'),
@@ -86,6 +87,7 @@ export default defineConfig({
       gracefulShutdown: { signal: 'SIGTERM', timeout: 60_000 },
       env: {
         PORT: String(PHALP_PORT),
+        PUBLIC_URL: process.env.E2E_PHALP_URL,
         DATA_DIR: path.join(tmp, 'phalp'),
         POSE_RUNNER: 'phalp',
         PHALP_DIR: path.resolve('test/fixtures/phalp-double'),
