@@ -1,7 +1,7 @@
 import { betterAuth } from 'better-auth';
 import { mongodbAdapter } from 'better-auth/adapters/mongodb';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
-import type { MongoClient } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import { getMongoClient, getDb } from '../db';
 import { HttpError } from '../upload';
 import { AUTH_MODELS, ensureAuthIndexes, type Role } from './collections';
@@ -17,8 +17,7 @@ import { afterUserCreated, checkSignupAllowed, claimSignup } from './signup';
  * `npm start` on localhost and an https deployment both get the right cookie flags and origin checks;
  * better-auth's own rate limiter is off (ours in lib/auth/limits.ts uses Redis, shared by every process).
  */
-function createAuth(client: MongoClient, origin: string) {
-  const db = client.db(getDbName());
+function createAuth(client: MongoClient, db: Db, origin: string) {
   return betterAuth({
     appName: 'Motion Coach',
     baseURL: origin,
@@ -83,19 +82,13 @@ function inviteOf(ctx: { query?: Record<string, unknown>; request?: Request }): 
   return null;
 }
 
-function getDbName(): string {
-  return DB_NAME;
-}
-// the same database lib/db.ts uses (getDb()); read once from it at first use
-let DB_NAME = 'motion_coach';
-
 const instances = new WeakMap<MongoClient, Map<string, Auth>>();
 const MAX_ORIGINS = 16;
 
 /** The better-auth instance for an origin (see requestOrigin), on the current MongoClient. */
 export async function getAuth(origin: string): Promise<Auth> {
   const client = await getMongoClient();
-  DB_NAME = (await getDb()).databaseName;
+  const db = await getDb(); // the product's database, on the same client
   await ensureAuthIndexes();
   let byOrigin = instances.get(client);
   if (!byOrigin) instances.set(client, (byOrigin = new Map()));
@@ -103,7 +96,7 @@ export async function getAuth(origin: string): Promise<Auth> {
   if (!auth) {
     // a flood of made-up Host headers must not grow memory without end
     if (byOrigin.size >= MAX_ORIGINS) byOrigin.delete(byOrigin.keys().next().value!);
-    auth = createAuth(client, origin);
+    auth = createAuth(client, db, origin);
     byOrigin.set(origin, auth);
   }
   return auth;
