@@ -29,6 +29,8 @@ Protocol (one JSON object per line):
     {"event": "done", "job": ID, "pkl": PATH, "seconds": S}
     {"event": "failed", "job": ID, "message": M}      PHALP's own error (its traceback is on stdout/stderr)
     {"event": "canceled", "job": ID}                  SIGINT stopped the job; the models stay loaded
+  Before a job's done/failed/canceled event, the line "[phalp-service] end of job ID" is printed on stdout and
+  on stderr (the three pipes are read separately; the worker waits for both marks before judging the job).
 Cancel: the worker sends SIGINT; Python raises KeyboardInterrupt in track() (which only catches
 Exception), the job ends as canceled and the service waits for the next one.
 """
@@ -41,6 +43,9 @@ import time
 import traceback
 
 LOG_FORMAT = '[%(asctime)s][%(name)s][%(levelname)s] - %(message)s'
+# printed on stdout AND stderr when a job ends, before its event: the worker reads the three pipes
+# separately and waits for both marks, so the job's last console lines are in before it judges the job
+END_MARK = '[phalp-service] end of job'
 
 
 def open_events():
@@ -78,6 +83,13 @@ def build(overrides):
     return cfg, track.HMR2_4dhuman(cfg)
 
 
+def mark_end(job):
+    sys.stdout.write(f'\n{END_MARK} {job}\n')
+    sys.stdout.flush()
+    sys.stderr.write(f'\n{END_MARK} {job}\n')
+    sys.stderr.flush()
+
+
 def run_job(cfg, tracker, msg):
     job = msg.get('job')
     cfg.video.source = msg['source']
@@ -88,17 +100,17 @@ def run_job(cfg, tracker, msg):
         tracker.default_setup()
         out = tracker.track()
     except KeyboardInterrupt:
-        sys.stdout.flush()
+        mark_end(job)
         emit('canceled', job=job)
         return
     except Exception as e:  # raised before PHALP's frame loop (e.g. Invalid source path): as Hydra reports it
         sys.stdout.flush()
         print(f'Error executing job with overrides: {msg!r}', file=sys.stderr)
         traceback.print_exc()
-        sys.stderr.flush()
+        mark_end(job)
         emit('failed', job=job, message=f'{type(e).__name__}: {e}')
         return
-    sys.stdout.flush()
+    mark_end(job)
     if not out:
         emit('failed', job=job, message='PHALP ended without results (its error is printed above)')
         return

@@ -18,6 +18,9 @@ import { startProcessTree, type ProcessTree, type TreeExit } from './process-tre
  */
 export const SERVICE_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'service.py');
 
+/** service.py prints this on stdout and stderr when a job ends (before its event): the job's output is complete. */
+const END_MARK = '[phalp-service] end of job ';
+
 export type ServiceEvent =
   | { event: 'loading'; pid: number }
   | { event: 'ready'; load_seconds: number }
@@ -72,7 +75,8 @@ export class PhalpService {
   private listeners = new Set<(e: ServiceEvent) => void>();
   private lineSink: ((line: OutputLine) => void) | null = null;
   private lastOutput = Date.now();
-  private lastLineAt = 0;
+  /** jobs whose end mark arrived, and on how many of stdout/stderr */
+  private endMarks = new Map<string, number>();
   private exitedWith: TreeExit | null = null;
   /** per process: who waits for THAT process to exit (a killed service's exit must not fail its successor) */
   private exitWaiters = new WeakMap<ProcessTree, Set<(e: TreeExit) => void>>();
@@ -102,7 +106,11 @@ export class PhalpService {
     const splitters = { out: new LineSplitter(), err: new LineSplitter() };
     const startupLines: OutputLine[] = [];
     const onLine = (line: OutputLine) => {
-      this.lastLineAt = Date.now();
+      if (line.line.startsWith(END_MARK)) {
+        const job = line.line.slice(END_MARK.length).trim();
+        this.endMarks.set(job, (this.endMarks.get(job) ?? 0) + 1);
+        return;
+      }
       if (line.kind !== 'progress') this.lastOutput = Date.now();
       if (!this.stats.busy && startupLines.length < 2000) startupLines.push(line);
       this.lineSink?.(line);
@@ -236,10 +244,13 @@ export class PhalpService {
         tree.stdin!.write(JSON.stringify({ cmd: 'run', job: job.id, source: job.source, output_dir: job.outputDir }) + '\n');
         if (ctx.signal.aborted) onAbort();
       });
-      // events (fd 3) and console (stdout/stderr) are separate pipes: let the job's last lines (its
-      // traceback) arrive before the outcome is judged from them
-      const until = Date.now() + 1000;
-      while (Date.now() < until && Date.now() - this.lastLineAt < 150) await new Promise((r) => setTimeout(r, 50));
+      // events (fd 3) and console (stdout/stderr) are separate pipes: the job's last lines (its traceback)
+      // are in once the end mark arrived on both
+      if (outcome.kind === 'done' || outcome.kind === 'failed' || outcome.kind === 'canceled') {
+        const until = Date.now() + 2000;
+        while (Date.now() < until && (this.endMarks.get(job.id) ?? 0) < 2 && this.tree === tree) await new Promise((r) => setTimeout(r, 20));
+      }
+      this.endMarks.delete(job.id);
       return outcome;
     } finally {
       this.stats.busy = false;
