@@ -1,9 +1,12 @@
 import { getConfig } from '../config';
 
 /**
- * Our own origin for a request: PUBLIC_URL when set (behind a reverse proxy), else the request's own
- * scheme and host (X-Forwarded-Proto may say https when a TLS proxy is in front). Used for cookie
- * security (Secure behind HTTPS), the CSRF origin check and the links we hand out.
+ * Our own origin for a request: PUBLIC_URL when set (behind a reverse proxy), else the scheme and the
+ * Host header the browser addressed (X-Forwarded-Proto may say https when a TLS proxy is in front).
+ * Not request.url's host: Next builds that from the host name it listens on, so a coach who opens
+ * http://192.168.1.10:3000 from a phone would otherwise be refused as a foreign origin. The Host header
+ * is safe for the CSRF check: a browser always sends the address it connects to, which a foreign page
+ * cannot change. Used for cookie security (Secure behind HTTPS), the CSRF check and the links we hand out.
  */
 export function requestOrigin(request: Request): string {
   const configured = getConfig().publicUrl;
@@ -11,7 +14,8 @@ export function requestOrigin(request: Request): string {
   const url = new URL(request.url);
   const forwarded = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
   const proto = forwarded === 'https' || forwarded === 'http' ? forwarded : url.protocol.replace(':', '');
-  return `${proto}://${url.host}`;
+  const host = request.headers.get('host')?.trim();
+  return `${proto}://${host && /^[A-Za-z0-9.\-\[\]:]{1,300}$/.test(host) ? host.toLowerCase() : url.host}`;
 }
 
 /**

@@ -198,6 +198,15 @@ describe('keys, links and CSRF', () => {
     // our own origin (or its Referer) passes
     expect((await del({ referer: `${ORIGIN}/clips/${clip}` })).status).toBe(200);
     expect(await clipExists(clip)).toBe(false);
+    // the origin is the address the browser used (Host), not the name the server listens on
+    const viaLan = await makeClip(user.actor.userId);
+    const lan = (origin: string) =>
+      deleteClipRoute(
+        new Request(`${ORIGIN}/api/clips/${viaLan}`, { method: 'DELETE', headers: { cookie: user.cookie, host: '192.168.1.10:3000', origin } }),
+        params({ id: viaLan }),
+      );
+    expect((await lan(ORIGIN)).status).toBe(403);
+    expect((await lan('http://192.168.1.10:3000')).status).toBe(200);
     // an API key is no ambient credential: no Origin needed
     const { key } = await apiKey(user);
     const clip2 = await makeClip(user.actor.userId);
