@@ -165,6 +165,26 @@ describe('STORAGE=gridfs', { timeout: 600_000 }, () => {
     expect(execFileSync('sh', ['-c', `pgrep -af ${workerDir} | grep -v pgrep || true`]).toString().trim()).toBe('');
   });
 
+  it('an upload over the limit or not a video leaves nothing in GridFS and no local copy', async () => {
+    const before = await gridKeys('clips/');
+    const db = await getDb();
+    const chunksBefore = await db.collection(`${GRIDFS_BUCKET}.chunks`).countDocuments();
+    process.env.MAX_UPLOAD_BYTES = String(1024 * 1024);
+    resetConfigForTests();
+    try {
+      const big = await acceptUpload(await testOwner(), multipartRequest({ name: 'jump.mp4', chunks: fileChunks(SAMPLE_VIDEO) })).catch((e) => e);
+      expect(big.status).toBe(413);
+    } finally {
+      delete process.env.MAX_UPLOAD_BYTES;
+      resetConfigForTests();
+    }
+    const text = await acceptUpload(await testOwner(), multipartRequest({ name: 'notes.mp4', chunks: [Buffer.from('not a video\n'.repeat(500))] })).catch((e) => e);
+    expect(text.status).toBe(415);
+    expect(await gridKeys('clips/')).toEqual(before);
+    expect(await db.collection(`${GRIDFS_BUCKET}.chunks`).countDocuments()).toBe(chunksBefore);
+    expect(await fsp.readdir(path.join(getConfig().dataDir, 'uploads')).catch(() => [])).toEqual([]);
+  });
+
   it('storage:migrate copies a disk install into GridFS and verifies each blob; running it again skips and re-verifies', async () => {
     const diskRoot = await fsp.mkdtemp(path.join(tmp, 'disk-install-'));
     const disk = new DiskBlobStore(diskRoot);
