@@ -86,12 +86,11 @@ let indexed: Promise<void> | null = null;
 /** Unique hashes (a lookup is one index hit) and per-owner lists; once per process. */
 export function ensureAuthIndexes(): Promise<void> {
   indexed ??= (async () => {
-    await Promise.all([
-      (await apiKeysCollection()).createIndexes([{ key: { hash: 1 }, unique: true }, { key: { userId: 1 } }]),
-      (await sharesCollection()).createIndexes([{ key: { hash: 1 }, unique: true }, { key: { clipId: 1 } }, { key: { ownerId: 1 } }]),
-      (await invitesCollection()).createIndexes([{ key: { hash: 1 }, unique: true }]),
-      (await usersCollection()).createIndexes([{ key: { email: 1 }, unique: true }]),
-    ]);
+    // one after another: no burst of extra pool connections for a one-time job
+    await (await apiKeysCollection()).createIndexes([{ key: { hash: 1 }, unique: true }, { key: { userId: 1 } }]);
+    await (await sharesCollection()).createIndexes([{ key: { hash: 1 }, unique: true }, { key: { clipId: 1 } }, { key: { ownerId: 1 } }]);
+    await (await invitesCollection()).createIndexes([{ key: { hash: 1 }, unique: true }]);
+    await (await usersCollection()).createIndexes([{ key: { email: 1 }, unique: true }]);
   })().catch((err) => {
     indexed = null;
     throw err;
