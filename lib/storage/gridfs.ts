@@ -65,11 +65,14 @@ export class GridFsBlobStore implements BlobStore {
     const sha256 = meter.digest();
     const db = await this.db();
     await db.collection(`${GRIDFS_BUCKET}.files`).updateOne({ _id: id }, { $set: { 'metadata.sha256': sha256 } });
-    // the new version is complete: older ones of the same key go
-    const older = await bucket.find({ filename: key, _id: { $ne: id } }, { projection: { _id: 1 } }).toArray();
+    const doc: GridFSFile = upload.gridFSFile ?? { _id: id, filename: key, length: meter.size, chunkSize: upload.chunkSizeBytes, uploadDate: new Date(), metadata: {} };
+    // the new version is complete: OLDER ones of the same key go (readers take the newest by uploadDate,
+    // then _id; a concurrent put that finished later is newer and stays)
+    const older = await bucket
+      .find({ filename: key, $or: [{ uploadDate: { $lt: doc.uploadDate } }, { uploadDate: doc.uploadDate, _id: { $lt: id } }] }, { projection: { _id: 1 } })
+      .toArray();
     for (const o of older) await bucket.delete(o._id).catch(() => {});
-    const doc = (await bucket.find({ _id: id }).toArray())[0]!;
-    return { ...this.info(doc), sha256 };
+    return { ...this.info(doc), contentType: opts.contentType ?? null, sha256 };
   }
 
   putFile(key: string, file: string, opts: PutOptions = {}): Promise<PutResult> {
