@@ -38,7 +38,7 @@ test('signed out, every page of the app leads to the sign-in page', async ({ bro
   await page.getByLabel('Email').fill('admin@e2e.example.com');
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('alert')).toContainText(/wrong email or password/i);
+  await expect(page.getByRole('form', { name: 'Sign in' }).getByRole('alert')).toContainText(/wrong email or password/i);
 
   // sign-up without an invite: the server is invite-only by default, and says so
   await page.goto(`${cpu()}/sign-up`);
@@ -162,7 +162,7 @@ test('invite -> sign up -> upload -> share link plays in a browser without an ac
 
 test('account page: an API key is shown once, works as a Bearer token, and stops working when revoked', async ({ page, playwright }, testInfo) => {
   await page.goto(`${cpu()}/account`);
-  await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Account', exact: true })).toBeVisible();
   await page.getByRole('textbox', { name: 'Key name' }).fill('e2e script');
   await page.getByRole('button', { name: 'Create key' }).click();
   const key = await page.getByTestId('new-api-key').getByRole('textbox').inputValue();
