@@ -27,7 +27,8 @@ afterAll(async () => {
 
 async function emptyMongo(uri: string): Promise<void> {
   const { MongoClient } = await import('mongodb');
-  const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 10_000 });
+  // 60 s: long enough to wait out a restart of a test mongod that died (test/setup/global-services.ts)
+  const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 60_000 });
   try {
     const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
     for (const { name } of databases) {

@@ -20,7 +20,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   let mongo: EmbeddedMongo | null = null;
   let redis: EmbeddedRedis | null = null;
+  let supervisor: NodeJS.Timeout | null = null;
   const stopAll = async () => {
+    if (supervisor) clearInterval(supervisor);
+    supervisor = null;
     await Promise.allSettled([mongo?.stop(), redis?.stop()]);
     mongo = redis = null;
     if (process.env.KEEP_TEST_DATA) console.log(`[services] test data kept in ${root}`);
@@ -42,6 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('servicesEmbedded', !externalMongo && !externalRedis);
     project.provide('mongoKind', mongo?.kind ?? 'external');
     project.provide('testTmpRoot', root);
+    if (mongo) supervisor = superviseMongo(() => mongo, (m) => (mongo = m), log);
     console.log(
       `[services] MongoDB ${mongo ? `${mongo.kind} ${mongo.version} at ${mongoUri}` : `from MONGODB_URI`}, ` +
         `Redis ${redis ? `at ${redisUrl}` : 'from REDIS_URL'} (ready in ${Date.now() - started} ms)`,
@@ -51,4 +55,44 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw err;
   }
   return stopAll;
+}
+
+/**
+ * mongod under Wine (the last-resort server on machines with no Linux mongod) sometimes dies with an
+ * access violation in Wine's thread shutdown when many connections end at once (a test file's process
+ * exiting). One death would otherwise fail every later test file, so the harness restarts it on the same
+ * port and data folder; the file that was running when it died still fails, and the restart is printed.
+ */
+function superviseMongo(
+  get: () => EmbeddedMongo | null,
+  set: (m: EmbeddedMongo) => void,
+  log?: (line: string) => void,
+): NodeJS.Timeout {
+  let restarting = false;
+  const timer = setInterval(async () => {
+    const current = get();
+    if (!current || restarting || isAlive(current.pid)) return;
+    restarting = true;
+    console.log(`[services] test MongoDB (pid ${current.pid}, ${current.kind}) died; restarting it on port ${current.port}`);
+    try {
+      set(await startEmbeddedMongo({ dbPath: current.dbPath, port: current.port, log }));
+      console.log(`[services] test MongoDB restarted on port ${current.port}`);
+    } catch (err) {
+      console.log(`[services] test MongoDB restart failed: ${(err as Error).message}`);
+    } finally {
+      restarting = false;
+    }
+  }, 1000);
+  timer.unref();
+  return timer;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
