@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../lib/config';
-import { startEmbeddedMongo } from './services/mongo';
+import { startEmbeddedMongo, superviseMongo } from './services/mongo';
 import { startEmbeddedRedis } from './services/redis';
 import { checkSystemPrograms } from './services/system-check';
 
@@ -86,9 +86,14 @@ async function main() {
   let redisUrl = config.redisUrl;
   if (!mongodbUri) {
     say(`starting embedded MongoDB (data in ${path.join(config.dataDir, 'mongodb')}) ...`);
-    const mongo = await startEmbeddedMongo({ dbPath: path.join(config.dataDir, 'mongodb') });
+    let mongo = await startEmbeddedMongo({ dbPath: path.join(config.dataDir, 'mongodb') });
     mongodbUri = mongo.uri;
-    stops.unshift(() => mongo.stop());
+    // a mongod that dies (Wine's last-resort server can) is started again on the same port and data
+    const supervisor = superviseMongo(() => mongo, (m) => (mongo = m), undefined, say);
+    stops.unshift(() => {
+      clearInterval(supervisor);
+      return mongo.stop();
+    });
     say(`MongoDB ${mongo.kind} at ${mongo.uri}`);
   }
   if (!redisUrl) {

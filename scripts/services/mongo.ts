@@ -124,3 +124,45 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
     };
   }
 }
+
+/**
+ * mongod under Wine (the last-resort server on machines with no Linux mongod) sometimes dies with an
+ * access violation in Wine's thread shutdown when many connections end at once (a test file's process
+ * exiting). One death would otherwise take the app (or every later test file) down, so it is restarted on the same
+ * port and data folder (clients reconnect by themselves); what was in flight when it died fails, and the
+ * restart is printed. Used by `npm start` and the test harness.
+ */
+export function superviseMongo(
+  get: () => EmbeddedMongo | null,
+  set: (m: EmbeddedMongo) => void,
+  log?: (line: string) => void,
+  say: (line: string) => void = (line) => console.log(`[services] ${line}`),
+): NodeJS.Timeout {
+  let restarting = false;
+  const timer = setInterval(async () => {
+    const current = get();
+    if (!current || restarting || isAlive(current.pid)) return;
+    restarting = true;
+    say(`embedded MongoDB (pid ${current.pid}, ${current.kind}) died; restarting it on port ${current.port}`);
+    try {
+      set(await startEmbeddedMongo({ dbPath: current.dbPath, port: current.port, log }));
+      say(`embedded MongoDB restarted on port ${current.port}`);
+    } catch (err) {
+      say(`embedded MongoDB restart failed: ${(err as Error).message}`);
+    } finally {
+      restarting = false;
+    }
+  }, 1000);
+  timer.unref();
+  return timer;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../scripts/services/mongo';
+import { startEmbeddedMongo, superviseMongo, type EmbeddedMongo } from '../../scripts/services/mongo';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../scripts/services/redis';
 import './provided';
 
@@ -57,42 +57,3 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return stopAll;
 }
 
-/**
- * mongod under Wine (the last-resort server on machines with no Linux mongod) sometimes dies with an
- * access violation in Wine's thread shutdown when many connections end at once (a test file's process
- * exiting). One death would otherwise fail every later test file, so the harness restarts it on the same
- * port and data folder; the file that was running when it died still fails, and the restart is printed.
- */
-function superviseMongo(
-  get: () => EmbeddedMongo | null,
-  set: (m: EmbeddedMongo) => void,
-  log?: (line: string) => void,
-): NodeJS.Timeout {
-  let restarting = false;
-  const timer = setInterval(async () => {
-    const current = get();
-    if (!current || restarting || isAlive(current.pid)) return;
-    restarting = true;
-    console.log(`[services] test MongoDB (pid ${current.pid}, ${current.kind}) died; restarting it on port ${current.port}`);
-    try {
-      set(await startEmbeddedMongo({ dbPath: current.dbPath, port: current.port, log }));
-      console.log(`[services] test MongoDB restarted on port ${current.port}`);
-    } catch (err) {
-      console.log(`[services] test MongoDB restart failed: ${(err as Error).message}`);
-    } finally {
-      restarting = false;
-    }
-  }, 1000);
-  timer.unref();
-  return timer;
-}
-
-function isAlive(pid: number): boolean {
-  if (pid <= 0) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
