@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ObjectId } from 'mongodb';
 import { getDb } from '../../lib/db';
@@ -9,6 +8,7 @@ import { BLAZEPOSE33 } from '../../lib/pose/joints';
 import type { PoseSequence } from '../../lib/pose/types';
 import { readPhalpResults } from '../../lib/phalp';
 import { syntheticSequence } from '../frames/synthetic-sequence';
+import { testTempDir } from '../setup/test-services';
 
 /** Shared data and independent readers (Blender, Python, the Khronos validator) for the export tests. */
 
@@ -66,7 +66,8 @@ export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffe
 }
 
 export function tmpFile(name: string, bytes: Uint8Array | string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'export-test-'));
+  // inside the run's temp folder, which the harness removes at the end of the run
+  const dir = testTempDir('export-test');
   const file = path.join(dir, name);
   fs.writeFileSync(file, bytes);
   return file;
