@@ -89,11 +89,13 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
   let mode: 'service' | 'spawn' = config.phalpMode === 'spawn' ? 'spawn' : 'service';
   let serviceNote: string | null = null;
   const spawnStats = { runs: 0, lastLoadSeconds: null as number | null };
+  // the folder the service's initial config points at (each job re-points it at the job's own folder)
+  const serviceBootDir = path.join(os.tmpdir(), `phalp-service-${process.pid}`);
   const service =
     config.phalpMode === 'spawn' || !config.phalpDir
       ? null
       : new PhalpService(config, {
-          overrides: trackArgs('/nonexistent-until-the-first-job', path.join(os.tmpdir(), `phalp-service-${process.pid}`)).slice(1),
+          overrides: trackArgs('/nonexistent-until-the-first-job', serviceBootDir).slice(1),
           env: trackEnv(),
           killGraceMs,
           cancelGraceMs: options.cancelGraceMs ?? 10_000,
@@ -125,6 +127,7 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
 
     async close() {
       await service?.close();
+      if (service) await rm(serviceBootDir, { recursive: true, force: true }).catch(() => {});
     },
 
     async run(clip: PreparedClip, ctx: RunContext): Promise<PoseSequence> {
