@@ -90,9 +90,9 @@ async function main() {
     mongodbUri = mongo.uri;
     // a mongod that dies (Wine's last-resort server can) is started again on the same port and data
     const supervisor = superviseMongo(() => mongo, (m) => (mongo = m), undefined, say);
-    stops.unshift(() => {
-      clearInterval(supervisor);
-      return mongo.stop();
+    stops.unshift(async () => {
+      await supervisor.stop();
+      await mongo.stop();
     });
     say(`MongoDB ${mongo.kind} at ${mongo.uri}`);
   }

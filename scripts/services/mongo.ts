@@ -1,5 +1,6 @@
 import { MongoInstance } from 'mongodb-memory-server-core';
 import { MongoInstanceEvents } from 'mongodb-memory-server-core/lib/util/MongoInstance';
+import { MongoClient } from 'mongodb';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findFreePort } from './free-port';
@@ -126,35 +127,66 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
 }
 
 /**
- * mongod under Wine (the last-resort server on machines with no Linux mongod) sometimes dies with an
- * access violation in Wine's thread shutdown when many connections end at once (a test file's process
- * exiting). One death would otherwise take the app (or every later test file) down, so it is restarted on the same
- * port and data folder (clients reconnect by themselves); what was in flight when it died fails, and the
- * restart is printed. Used by `npm start` and the test harness.
+ * mongod under Wine (the last-resort server on machines with no Linux mongod) sometimes dies, or stays
+ * alive but stops answering, after an access violation in Wine's thread shutdown when many connections
+ * end at once (a test file's process exiting). One such failure would otherwise take the app (or every
+ * later test file) down, so the supervisor pings it every 2 s over one kept connection; when the process
+ * is gone, or has not answered three pings in a row (about 20 s), it is killed and started again on the
+ * same port and data folder (clients reconnect by themselves). What was in flight fails, and the restart
+ * is printed. Used by `npm start` and the test harness.
  */
+export interface MongoSupervisor {
+  stop(): Promise<void>;
+}
+
 export function superviseMongo(
   get: () => EmbeddedMongo | null,
   set: (m: EmbeddedMongo) => void,
   log?: (line: string) => void,
   say: (line: string) => void = (line) => console.log(`[services] ${line}`),
-): NodeJS.Timeout {
-  let restarting = false;
+): MongoSupervisor {
+  let busy = false;
+  let stopped = false;
+  let unanswered = 0;
+  let client: MongoClient | null = null;
   const timer = setInterval(async () => {
     const current = get();
-    if (!current || restarting || isAlive(current.pid)) return;
-    restarting = true;
-    say(`embedded MongoDB (pid ${current.pid}, ${current.kind}) died; restarting it on port ${current.port}`);
+    if (!current || busy || stopped) return;
+    busy = true;
     try {
-      set(await startEmbeddedMongo({ dbPath: current.dbPath, port: current.port, log }));
-      say(`embedded MongoDB restarted on port ${current.port}`);
-    } catch (err) {
-      say(`embedded MongoDB restart failed: ${(err as Error).message}`);
+      const alive = isAlive(current.pid);
+      if (alive) {
+        client ??= new MongoClient(current.uri, { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 5000, connectTimeoutMS: 5000, maxPoolSize: 1, directConnection: true });
+        const ok = await client.db('admin').command({ ping: 1 }).then(() => true, () => false);
+        unanswered = ok ? 0 : unanswered + 1;
+        if (unanswered < 3 || stopped) return;
+      }
+      unanswered = 0;
+      say(`embedded MongoDB (pid ${current.pid}, ${current.kind}) ${alive ? 'stopped answering' : 'died'}; restarting it on port ${current.port}`);
+      try {
+        process.kill(current.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      for (let i = 0; i < 50 && isAlive(current.pid); i++) await new Promise((r) => setTimeout(r, 200));
+      try {
+        set(await startEmbeddedMongo({ dbPath: current.dbPath, port: current.port, log }));
+        say(`embedded MongoDB restarted on port ${current.port}`);
+      } catch (err) {
+        say(`embedded MongoDB restart failed: ${(err as Error).message}`);
+      }
     } finally {
-      restarting = false;
+      busy = false;
     }
-  }, 1000);
+  }, 2000);
   timer.unref();
-  return timer;
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await client?.close(true).catch(() => {});
+    },
+  };
 }
 
 function isAlive(pid: number): boolean {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedMongo, superviseMongo, type EmbeddedMongo } from '../../scripts/services/mongo';
+import { startEmbeddedMongo, superviseMongo, type EmbeddedMongo, type MongoSupervisor } from '../../scripts/services/mongo';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../scripts/services/redis';
 import './provided';
 
@@ -20,9 +20,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   let mongo: EmbeddedMongo | null = null;
   let redis: EmbeddedRedis | null = null;
-  let supervisor: NodeJS.Timeout | null = null;
+  let supervisor: MongoSupervisor | null = null;
   const stopAll = async () => {
-    if (supervisor) clearInterval(supervisor);
+    await supervisor?.stop();
     supervisor = null;
     await Promise.allSettled([mongo?.stop(), redis?.stop()]);
     mongo = redis = null;
