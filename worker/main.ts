@@ -54,8 +54,18 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  await ensureClipIndexes();
-  await ensureFrameIndexes();
+  // indexes: a MongoDB that is restarting (or not up yet) is waited for, not a reason to exit
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 15_000)) {
+    try {
+      await ensureClipIndexes();
+      await ensureFrameIndexes();
+      break;
+    } catch (err) {
+      if (!isMongoUnavailable(err)) throw err;
+      log.warn('worker.mongo-unavailable', { during: 'start', retryInMs: wait, error: err });
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
   // what a killed worker left on this machine (scratch folders, their processes) and in the store (partial writes)
   const abandoned = await cleanAbandonedScratch(config.dataDir);
   if (abandoned.removed.length) log.warn('worker.removed-abandoned-scratch', { ...abandoned });

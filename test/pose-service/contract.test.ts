@@ -222,7 +222,11 @@ describe('with a real worker process', () => {
 
   it('health is healthy and pool-status shows the worker once it is idle', async () => {
     await waitFor(async () => (await listWorkers()).length === 1 && (await listWorkers())[0].activeClipIds.length === 0, 30_000, 'idle worker');
-    const h = await healthRoute(asUser(owner, '/api/pose/health'));
+    // healthy once the worker's heartbeat says idle (a moment later when the test MongoDB was restarted)
+    const h = await waitFor(async () => {
+      const r = await healthRoute(asUser(owner, '/api/pose/health'));
+      return r.status === 200 ? r : null;
+    }, 60_000, 'a healthy pose service');
     const hb = await h.json();
     expect(h.status).toBe(200);
     expect(hb).toMatchObject({ status: 'healthy', models_loaded: true, gpu_available: true, device: 'cuda', pool: { gpu_busy: false } });
