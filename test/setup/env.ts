@@ -30,9 +30,16 @@ async function emptyMongo(uri: string): Promise<void> {
   // 60 s: long enough to wait out a restart of a test mongod that died (test/setup/global-services.ts)
   const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 60_000 });
   try {
+    // Documents are deleted, collections and their indexes kept: dropping every database made each file
+    // build all its indexes again, and each index build is a mongod thread that ends, which is where
+    // Wine's mongod crashes (test/setup/global-services.ts restarts it, but the running file fails).
     const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
     for (const { name } of databases) {
-      if (!['admin', 'local', 'config'].includes(name)) await client.db(name).dropDatabase();
+      if (['admin', 'local', 'config'].includes(name)) continue;
+      const db = client.db(name);
+      for (const c of await db.listCollections({ type: 'collection' }, { nameOnly: true }).toArray()) {
+        if (!c.name.startsWith('system.')) await db.collection(c.name).deleteMany({});
+      }
     }
   } finally {
     await client.close();
