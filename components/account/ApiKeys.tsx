@@ -1,7 +1,8 @@
 'use client';
 
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { copyText, formatWhen, requestJson } from './request';
+import { useRef, useState, type FormEvent } from 'react';
+import { copyText, formatWhen } from './request';
+import { useManagedList } from './useManagedList';
 import styles from './account.module.css';
 
 interface ApiKey {
@@ -14,42 +15,23 @@ interface ApiKey {
 
 /** API keys for scripts (GET/POST/DELETE /api/account/keys): the key itself is shown once, at creation. */
 export function ApiKeys() {
-  const [keys, setKeys] = useState<ApiKey[] | null>(null);
+  const { items: keys, error, busy, create: post, revoke: remove } = useManagedList<ApiKey>('/api/account/keys', 'keys');
   const [fresh, setFresh] = useState<{ name: string; key: string } | null>(null);
   const [copied, setCopied] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const keyInput = useRef<HTMLInputElement>(null);
-
-  const load = useCallback(async () => {
-    const res = await requestJson<{ keys: ApiKey[] }>('/api/account/keys');
-    if (res.ok) setKeys(res.body.keys);
-    else setError(res.error);
-  }, []);
-  useEffect(() => void load(), [load]);
 
   const create = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const formEl = e.currentTarget;
     const name = String(new FormData(formEl).get('name') ?? '').trim();
-    setBusy(true);
-    setError(null);
-    const res = await requestJson<{ id: string; name: string; key: string }>('/api/account/keys', { method: 'POST', body: { name } });
-    setBusy(false);
-    if (!res.ok) return setError(res.error);
+    const made = await post<{ id: string; name: string; key: string }>({ name });
+    if (!made) return;
     formEl.reset();
-    setFresh({ name: res.body.name, key: res.body.key });
+    setFresh({ name: made.name, key: made.key });
     setCopied(false);
-    await load();
   };
 
-  const revoke = async (key: ApiKey) => {
-    if (!confirm(`Revoke the key "${key.name}"? Scripts using it stop working at once.`)) return;
-    setError(null);
-    const res = await requestJson(`/api/account/keys/${key.id}`, { method: 'DELETE' });
-    if (!res.ok) return setError(res.error);
-    await load();
-  };
+  const revoke = (key: ApiKey) => remove(key.id, `Revoke the key "${key.name}"? Scripts using it stop working at once.`);
 
   return (
     <section className={styles.card} aria-label="API keys">

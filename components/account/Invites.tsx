@@ -1,7 +1,8 @@
 'use client';
 
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { copyText, formatWhen, requestJson } from './request';
+import { useRef, useState, type FormEvent } from 'react';
+import { copyText, formatWhen } from './request';
+import { useManagedList } from './useManagedList';
 import styles from './account.module.css';
 
 interface Invite {
@@ -21,45 +22,24 @@ function inviteState(i: Invite): { text: string; open: boolean } {
 
 /** Single-use invite links for new coaches (admin: GET/POST/DELETE /api/admin/invites). */
 export function Invites() {
-  const [invites, setInvites] = useState<Invite[] | null>(null);
+  const { items: invites, error, busy, create: post, revoke: remove } = useManagedList<Invite>('/api/admin/invites', 'invites');
   const [fresh, setFresh] = useState<{ id: string; url: string; expiresAt: string | null } | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const urlInput = useRef<HTMLInputElement>(null);
-
-  const load = useCallback(async () => {
-    const res = await requestJson<{ invites: Invite[] }>('/api/admin/invites');
-    if (res.ok) setInvites(res.body.invites);
-    else setError(res.error);
-  }, []);
-  useEffect(() => void load(), [load]);
 
   const create = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const formEl = e.currentTarget;
     const email = String(new FormData(formEl).get('email') ?? '').trim();
-    setBusy(true);
-    setError(null);
-    const res = await requestJson<{ id: string; url: string; expiresAt: string | null }>('/api/admin/invites', {
-      method: 'POST',
-      body: email ? { email } : {},
-    });
-    setBusy(false);
-    if (!res.ok) return setError(res.error);
+    const made = await post<{ id: string; url: string; expiresAt: string | null }>(email ? { email } : {});
+    if (!made) return;
     formEl.reset();
-    setFresh(res.body);
+    setFresh(made);
     setCopied(null);
-    await load();
   };
 
   const revoke = async (id: string) => {
-    if (!confirm('Revoke this invite? The link stops working.')) return;
-    setError(null);
-    const res = await requestJson(`/api/admin/invites/${id}`, { method: 'DELETE' });
-    if (!res.ok) return setError(res.error);
-    if (fresh?.id === id) setFresh(null);
-    await load();
+    if ((await remove(id, 'Revoke this invite? The link stops working.')) && fresh?.id === id) setFresh(null);
   };
 
   const copy = async (id: string, url: string, input?: HTMLInputElement | null) => setCopied((await copyText(url, input)) ? id : null);

@@ -1,7 +1,8 @@
 'use client';
 
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { copyText, formatWhen, requestJson } from '../account/request';
+import { useRef, useState } from 'react';
+import { copyText, formatWhen } from '../account/request';
+import { useManagedList } from '../account/useManagedList';
 import styles from '../account/account.module.css';
 
 interface ShareLink {
@@ -33,44 +34,21 @@ function linkState(s: ShareLink): { text: string; live: boolean } {
  * Hidden when the caller may not share this clip (the API answers 403/404).
  */
 export function SharePanel({ clipId }: { clipId: string }) {
-  const [shares, setShares] = useState<ShareLink[] | null>(null);
-  const [hidden, setHidden] = useState(false);
+  const { items: shares, forbidden: hidden, error, busy, create: post, revoke: remove } = useManagedList<ShareLink>(`/api/clips/${clipId}/shares`, 'shares');
   const [days, setDays] = useState<string>('7');
   const [created, setCreated] = useState<{ id: string; url: string } | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const urlInput = useRef<HTMLInputElement>(null);
 
-  const load = useCallback(async () => {
-    const res = await requestJson<{ shares: ShareLink[] }>(`/api/clips/${clipId}/shares`);
-    if (res.ok) setShares(res.body.shares);
-    else if (res.status === 403 || res.status === 404) setHidden(true);
-    else setError(res.error);
-  }, [clipId]);
-  useEffect(() => void load(), [load]);
-
   const create = async () => {
-    setBusy(true);
-    setError(null);
-    const res = await requestJson<{ id: string; url: string; expiresAt: string | null }>(`/api/clips/${clipId}/shares`, {
-      method: 'POST',
-      body: { expiresInDays: days === 'never' ? null : Number(days) },
-    });
-    setBusy(false);
-    if (!res.ok) return setError(res.error);
-    setCreated({ id: res.body.id, url: res.body.url });
+    const made = await post<{ id: string; url: string; expiresAt: string | null }>({ expiresInDays: days === 'never' ? null : Number(days) });
+    if (!made) return;
+    setCreated({ id: made.id, url: made.url });
     setCopied(null);
-    await load();
   };
 
   const revoke = async (id: string) => {
-    if (!confirm('Revoke this link? Whoever has it will no longer see the clip.')) return;
-    setError(null);
-    const res = await requestJson(`/api/clips/${clipId}/shares/${id}`, { method: 'DELETE' });
-    if (!res.ok) return setError(res.error);
-    if (created?.id === id) setCreated(null);
-    await load();
+    if ((await remove(id, 'Revoke this link? Whoever has it will no longer see the clip.')) && created?.id === id) setCreated(null);
   };
 
   const copy = async (id: string, url: string, input?: HTMLInputElement | null) => {
