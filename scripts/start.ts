@@ -14,31 +14,10 @@ import { ConfigError, loadConfig } from '../lib/config';
 import { startEmbeddedMongo, superviseMongo } from './services/mongo';
 import { startEmbeddedRedis } from './services/redis';
 import { checkSystemPrograms } from './services/system-check';
+import { buildIsStale } from './services/web-processes';
 
 const root = path.resolve(import.meta.dirname, '..');
 const say = (msg: string) => process.stdout.write(`[start] ${msg}\n`);
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  if (!fs.existsSync(dir)) return 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (/\.(tsx?|mjs|css|json)$/.test(entry.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIsStale(): boolean {
-  const buildId = path.join(root, '.next', 'BUILD_ID');
-  if (!fs.existsSync(buildId)) return true;
-  const built = fs.statSync(buildId).mtimeMs;
-  const sources = Math.max(
-    ...['app', 'components', 'lib', 'public'].map((d) => newestMtime(path.join(root, d))),
-    ...['next.config.mjs', 'proxy.ts', 'package.json', 'tsconfig.json'].map((f) => (fs.existsSync(path.join(root, f)) ? fs.statSync(path.join(root, f)).mtimeMs : 0)),
-  );
-  return sources > built;
-}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
