@@ -61,6 +61,9 @@ async function main() {
   fs.mkdirSync(config.dataDir, { recursive: true });
 
   const stops: (() => Promise<void>)[] = [];
+  // run first on shutdown, before the app and worker close their connections (a Wine mongod may crash
+  // then, and must not be restarted just to be stopped)
+  const quiesce: (() => Promise<void>)[] = [];
   let mongodbUri = config.mongodbUri;
   let redisUrl = config.redisUrl;
   if (!mongodbUri) {
@@ -69,6 +72,7 @@ async function main() {
     mongodbUri = mongo.uri;
     // a mongod that dies (Wine's last-resort server can) is started again on the same port and data
     const supervisor = superviseMongo(() => mongo, (m) => (mongo = m), undefined, say);
+    quiesce.push(() => supervisor.stop());
     stops.unshift(async () => {
       await supervisor.stop();
       await mongo.stop();
@@ -116,6 +120,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     say('stopping ...');
+    for (const q of quiesce) await q().catch(() => {});
     const exits = [...children].map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r()))));
     for (const c of children) c.kill('SIGTERM');
     const hard = setTimeout(() => [...children].forEach((c) => c.kill('SIGKILL')), 90_000);
