@@ -15,6 +15,7 @@ import { blobStore } from '../lib/storage';
 import { checkSystemPrograms } from '../scripts/services/system-check';
 import { cleanAbandonedScratch } from './leftovers';
 import { startFrameWorker } from './frame-jobs';
+import { startRenderWorker } from './render-jobs';
 import { ClipGoneError, markFailed, processClip } from './pipeline';
 import { fallbackRunner, selectRunner } from './runners/select';
 import { RunnerError } from './runners/types';
@@ -196,6 +197,8 @@ async function main() {
   worker.on('stalled', (jobId) => log.warn('job.stalled', { jobId }));
   // single images of POST /pose/hybrid (lib/pose-service/frame-queue.ts), next to the clip jobs
   const frameWorker = startFrameWorker(log);
+  // MP4 exports (lib/export/mp4.ts): their own queue and slot, so a render never holds up tracking
+  const renderWorker = startRenderWorker(log);
 
   const startedAt = new Date().toISOString();
   const beat = async () => {
@@ -266,6 +269,7 @@ async function main() {
     }, graceMs);
     await worker.close();
     await frameWorker.close().catch(() => {});
+    await renderWorker.close().catch(() => {});
     await (runner as { close?: () => Promise<void> }).close?.().catch(() => {}); // the warm PHALP service
     clearTimeout(grace);
     clearInterval(beatTimer);

@@ -5,7 +5,8 @@
  *   new Response(file.body, { headers: { 'content-type': file.contentType, 'content-disposition': ... } })
  *
  * Formats (one module each): json (./json.ts), csv (./csv.ts), bvh (./bvh.ts, zip for several athletes),
- * glb (./glb.ts). Options: from/to (inclusive frame range, default the whole clip), tracks (athletes,
+ * glb (./glb.ts), mp4 (./mp4.ts: the video with the overlay burned in, rendered by a worker; requestExport
+ * answers its progress until the file is there). Options: from/to (inclusive frame range, default the whole clip), tracks (athletes,
  * default all present in the range), smooth (the frames API's zero-lag smoothing, lib/frames/smoothed.ts).
  * JSON and CSV stream frame batches from MongoDB; BVH solves each athlete's skeleton first, then streams
  * the text (zip entries deflated as they stream); GLB is a binary with one buffer and is built whole.
@@ -22,11 +23,14 @@ import { glbExport } from './glb';
 import { jsonExport } from './json';
 import { contentDisposition, exportBaseName, type NameParts } from './naming';
 import { ExportError, openExportSource } from './source';
+import { checkAngleNames } from './mp4-overlay';
+import { renderedFile, renderProgressJson, requestMp4, type RequestMp4Context } from './mp4';
+import type { ClipDoc } from '../clips/repo';
 
 export { ExportError } from './source';
 export { contentDisposition } from './naming';
 
-export const EXPORT_FORMATS = ['json', 'csv', 'bvh', 'glb'] as const;
+export const EXPORT_FORMATS = ['json', 'csv', 'bvh', 'glb', 'mp4'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportRequest {
@@ -35,12 +39,16 @@ export interface ExportRequest {
   to: number | null;
   tracks: number[] | null;
   smooth: boolean;
+  /** mp4 only: joint angles printed on the picture (lib/pose/angles.ts names); absent = none */
+  angles?: string[];
 }
 
 export interface ExportFile {
   filename: string;
   contentType: string;
   body: ReadableStream<Uint8Array>;
+  /** bytes, when known before streaming (a rendered MP4) */
+  size?: number;
 }
 
 function frameParam(name: string, raw: string | null): number | null {
@@ -65,7 +73,16 @@ export function parseExportQuery(q: URLSearchParams): ExportRequest {
   }
   const smoothRaw = (q.get('smooth') ?? '').trim();
   if (!['', '0', '1', 'true', 'false'].includes(smoothRaw)) throw new ExportError(400, `smooth must be 1 or 0 (got '${smoothRaw}')`);
-  return { format: format as ExportFormat, from, to, tracks, smooth: smoothRaw === '1' || smoothRaw === 'true' };
+  const req: ExportRequest = { format: format as ExportFormat, from, to, tracks, smooth: smoothRaw === '1' || smoothRaw === 'true' };
+  const anglesRaw = (q.get('angles') ?? '').replace(/\s+/g, '');
+  if (anglesRaw) {
+    if (format !== 'mp4') throw new ExportError(400, `angles is an option of format=mp4 only (the other formats carry every joint angle)`);
+    const names = [...new Set(anglesRaw.split(',').filter(Boolean))];
+    const unknown = checkAngleNames(names);
+    if (unknown.length) throw new ExportError(400, `unknown joint angle${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (see the README's angle table, e.g. angles=left_knee_flexion,right_knee_flexion)`);
+    req.angles = names;
+  }
+  return req;
 }
 
 const evaluators = new WeakMap<SmplModel, SmplEvaluator>();
@@ -132,7 +149,26 @@ export async function exportClip(clipId: string, req: ExportRequest, ctx: Export
       const bytes = await glbExport(src, { smpl: model.smpl, smplNote: model.note });
       return { filename: `${base}.glb`, contentType: 'model/gltf-binary', body: new Blob([bytes as BlobPart]).stream() };
     }
+    case 'mp4':
+      throw new ExportError(400, 'mp4 is rendered by a worker: use requestExport (GET /api/clips/:id/export?format=mp4 answers 202 with its progress, then the file)');
   }
+}
+
+/** What the export endpoint answers: a file, or (mp4 while it renders) the render's state as JSON. */
+export type ExportOutcome = { kind: 'file'; file: ExportFile } | { kind: 'pending'; status: 202 | 500; json: Record<string, unknown> };
+
+/**
+ * The export endpoint's one call. `onCounted` (the hourly export allowance) is called for a download and
+ * for the request that queues a render, not for the polls of a render in progress.
+ */
+export async function requestExport(clip: ClipDoc, req: ExportRequest, ctx: ExportContext & Pick<RequestMp4Context, 'onCounted'> = {}): Promise<ExportOutcome> {
+  if (req.format !== 'mp4') {
+    await ctx.onCounted?.();
+    return { kind: 'file', file: await exportClip(clip._id.toHexString(), req, ctx) };
+  }
+  const state = await requestMp4(clip, { from: req.from, to: req.to, tracks: req.tracks, smooth: req.smooth, angles: req.angles ?? [] }, ctx);
+  if (state.status === 'done') return { kind: 'file', file: { filename: state.filename, contentType: 'video/mp4', body: await renderedFile(state.key), size: state.size } };
+  return { kind: 'pending', status: state.status === 'failed' ? 500 : 202, json: renderProgressJson(state) };
 }
 
 /** Headers for a download response of an export. */
@@ -142,5 +178,6 @@ export function downloadHeaders(file: ExportFile): Record<string, string> {
     'content-disposition': contentDisposition(file.filename),
     'cache-control': 'private, no-store',
     'x-content-type-options': 'nosniff',
+    ...(file.size !== undefined ? { 'content-length': String(file.size) } : {}),
   };
 }

@@ -1,0 +1,243 @@
+/**
+ * `format=mp4`: the clip's video with the overlay burned in, rendered by a worker.
+ *
+ * - The web process (requestMp4) validates the request like every export (lib/export/source.ts), then
+ *   looks for the finished file in the blob store under a key made of the clip's RESULT VERSION (the
+ *   poses payload's version, lib/clips/poses-blob.ts: it changes whenever a job finishes again) and the
+ *   resolved options (range, athletes, smoothing, angles). There: the file (200). Not there: the render
+ *   job's state — queued or running with its progress (202) — after queueing it if nobody has.
+ * - Render jobs have their own BullMQ queue (`export-render`, job id = the cache key), taken by every
+ *   worker process next to its pose jobs with their own slot (worker/render-jobs.ts): a render never
+ *   waits behind tracking, nor tracking behind a render.
+ * - The worker (renderMp4Job) writes the overlay script (mp4-overlay.ts) from the stored frames, renders
+ *   (mp4-render.ts) in its scratch folder and puts the file into the store (disk or GridFS), removing the
+ *   renders of earlier result versions of the clip. Deleting the clip removes them with its other blobs.
+ */
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { Queue } from 'bullmq';
+import type { Db } from 'mongodb';
+import { clipVideoBlob } from '../clips/files';
+import { posesVersion } from '../clips/poses-blob';
+import { getConfig } from '../config';
+import { getDb } from '../db';
+import { CLIPS, toClipObjectId } from '../frames/repo';
+import { listWorkers } from '../queue';
+import { bullConnection } from '../redis';
+import { blobStore, clipKeys } from '../storage';
+import { workRoot } from '../storage/layout';
+import { overlayScript } from './mp4-overlay';
+import { probeTimeline, renderOverlayVideo } from './mp4-render';
+import { exportBaseName, type NameParts } from './naming';
+import { ExportError, openExportSource, type ExportSource } from './source';
+
+export const RENDER_QUEUE = 'export-render';
+/** bump when the drawing or the encoding changes: earlier renders are then not served any more */
+export const MP4_RENDER_REVISION = 'r1';
+
+export interface Mp4Options {
+  from: number | null;
+  to: number | null;
+  tracks: number[] | null;
+  smooth: boolean;
+  /** joint angle names to print (lib/pose/angles.ts) */
+  angles: string[];
+}
+
+export interface RenderJobData {
+  clipId: string;
+  /** the result version the render was asked for */
+  version: string;
+  key: string;
+  options: Mp4Options;
+}
+
+export type RenderState =
+  | { status: 'done'; key: string; size: number; filename: string }
+  | { status: 'queued' | 'running'; progress: number; jobId: string; workers: number; filename: string }
+  | { status: 'failed'; error: string; jobId: string; filename: string };
+
+type ClipVersionFields = { _id: { toHexString(): string }; finishedAt?: Date | null; updatedAt?: Date | null };
+
+/** The clip's result version (lib/clips/poses-blob.ts posesVersion). */
+export function resultVersion(clip: ClipVersionFields): string {
+  if (!clip.finishedAt && !clip.updatedAt) return 'v0';
+  return posesVersion({ finishedAt: clip.finishedAt ?? null, updatedAt: clip.updatedAt ?? clip.finishedAt! });
+}
+
+/** Store key and job id of a render: result version + the resolved options. */
+export function renderKey(clipId: string, version: string, src: Pick<ExportSource, 'from' | 'to' | 'tracks' | 'smoothed'>, angles: string[]): { key: string; jobId: string } {
+  const what = JSON.stringify({ r: MP4_RENDER_REVISION, from: src.from, to: src.to, tracks: src.tracks, smooth: src.smoothed, angles });
+  const hash = createHash('sha256').update(what).digest('hex').slice(0, 20);
+  return { key: `${exportsPrefix(clipId)}${version}-${hash}.mp4`, jobId: `mp4-${clipId}-${version}-${hash}` };
+}
+
+export function exportsPrefix(clipId: string): string {
+  return `${clipKeys(clipId).prefix}exports/`;
+}
+
+let queue: Queue<RenderJobData> | null = null;
+
+export function renderQueue(): Queue<RenderJobData> {
+  if (!queue) {
+    queue = new Queue<RenderJobData>(RENDER_QUEUE, { connection: bullConnection() });
+    queue.on('error', () => {});
+  }
+  return queue;
+}
+
+export async function closeRenderQueue(): Promise<void> {
+  const q = queue;
+  queue = null;
+  if (q) await q.close();
+}
+
+const JOB_OPTIONS = {
+  attempts: 2,
+  backoff: { type: 'fixed' as const, delay: 2000 },
+  removeOnComplete: { age: 24 * 3600, count: 500 },
+  removeOnFail: { age: 24 * 3600, count: 500 },
+};
+
+export interface RequestMp4Context {
+  db?: Db;
+  hideFilename?: boolean;
+  /** called once when this request starts a render or serves the file (not for progress polls): the hourly export allowance */
+  onCounted?: () => Promise<void>;
+}
+
+/**
+ * What GET /api/clips/:id/export?format=mp4 answers: the file when rendered, else the render's state
+ * (queued once, here, when no job exists). Bad options throw ExportError before anything is queued.
+ */
+export async function requestMp4(clip: ClipVersionFields, opts: Mp4Options, ctx: RequestMp4Context = {}): Promise<RenderState> {
+  const clipId = clip._id.toHexString();
+  const src = await openExportSource(clipId, opts, { db: ctx.db });
+  if (src.tracks.length === 0) throw new ExportError(422, `nobody is present in frames ${src.from}..${src.to}: no overlay to draw`);
+  const names: NameParts = { clipId, filename: ctx.hideFilename ? null : src.filename, from: src.from, to: src.to, tracks: src.tracks, smoothed: src.smoothed };
+  const filename = `${exportBaseName(names)}.mp4`;
+  const version = resultVersion(clip);
+  const { key, jobId } = renderKey(clipId, version, src, opts.angles);
+  const store = blobStore();
+  const done = await store.stat(key);
+  if (done) {
+    await ctx.onCounted?.();
+    return { status: 'done', key, size: done.size, filename };
+  }
+  const q = renderQueue();
+  let job = await q.getJob(jobId);
+  let state = job ? await job.getState() : 'missing';
+  if (job && state === 'failed') {
+    const error = job.failedReason || 'the render failed';
+    await job.remove().catch(() => {}); // asking again renders again
+    return { status: 'failed', error, jobId, filename };
+  }
+  if (job && (state === 'completed' || state === 'unknown')) {
+    await job.remove().catch(() => {}); // finished but its file is gone (deleted, or the store was reset)
+    job = undefined;
+  }
+  if (!job) {
+    if (!(await clipVideoBlob(clipId))) throw new ExportError(404, 'this clip has no stored video to draw on');
+    await ctx.onCounted?.();
+    const data: RenderJobData = { clipId, version, key, options: { from: src.from, to: src.to, tracks: src.tracks, smooth: src.smoothed, angles: opts.angles } };
+    job = await q.add('mp4', data, { ...JOB_OPTIONS, jobId });
+    state = 'waiting';
+  }
+  const workers = (await listWorkers().catch(() => [])).length;
+  const progress = typeof job.progress === 'number' ? job.progress : 0;
+  return { status: state === 'active' ? 'running' : 'queued', progress: state === 'active' ? progress : 0, jobId, workers, filename };
+}
+
+/** The rendered file as a download body. */
+export async function renderedFile(key: string): Promise<ReadableStream<Uint8Array>> {
+  const body = await blobStore().read(key);
+  return Readable.toWeb(body) as unknown as ReadableStream<Uint8Array>;
+}
+
+/** The JSON a 202/500 answer carries. */
+export function renderProgressJson(s: Exclude<RenderState, { status: 'done' }>): Record<string, unknown> {
+  if (s.status === 'failed') return { status: 'failed', format: 'mp4', error: s.error, filename: s.filename };
+  return {
+    status: s.status,
+    format: 'mp4',
+    progress: Math.round(s.progress * 1000) / 1000,
+    filename: s.filename,
+    ...(s.workers === 0 ? { note: 'no worker is running: the render starts when one does' } : {}),
+  };
+}
+
+export interface RenderJobContext {
+  signal?: AbortSignal;
+  /** 0..1 */
+  onProgress?(fraction: number): void;
+  db?: Db;
+}
+
+/** The worker's side: renders one job's file into the store. Returns its key and frame count. */
+export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = {}): Promise<{ key: string; frames: number; ms: number }> {
+  const t0 = Date.now();
+  const { clipId, key, options } = data;
+  const db = ctx.db ?? (await getDb());
+  const store = blobStore();
+  const exists = await db.collection(CLIPS).countDocuments({ _id: toClipObjectId(clipId) }, { limit: 1 });
+  if (!exists) throw new ExportError(404, `clip ${clipId} no longer exists`);
+  const src = await openExportSource(clipId, options, { db });
+  const video = await clipVideoBlob(clipId);
+  if (!video) throw new ExportError(404, 'this clip has no stored video to draw on');
+
+  const dir = path.join(workRoot(getConfig().dataDir), `render-${clipId}`, path.basename(key, '.mp4'));
+  await fsp.rm(dir, { recursive: true, force: true });
+  await fsp.mkdir(dir, { recursive: true });
+  // the owner lets a later worker start tell an abandoned folder (worker/leftovers.ts)
+  await fsp.writeFile(path.join(dir, 'owner.json'), JSON.stringify({ host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() }));
+  try {
+    const script = path.join(dir, 'overlay.ass');
+    await writeChunks(script, overlayScript(src.meta, src.frames(), { tracks: src.tracks, angles: options.angles, timeOrigin: 0 }));
+    const local = store.localPath(video.key) ?? path.join(dir, 'video');
+    if (!store.localPath(video.key)) await store.fetchToFile(video.key, local);
+    const timeline = await probeTimeline(local, src.meta.frame_count, ctx.signal);
+    const out = path.join(dir, 'out.mp4');
+    let last = 0;
+    await renderOverlayVideo({
+      video: local,
+      timeline,
+      script,
+      from: src.from,
+      to: src.to,
+      fps: src.meta.fps,
+      graphFile: path.join(dir, 'graph.txt'),
+      out,
+      signal: ctx.signal,
+      onProgress: (d, total) => {
+        const f = total ? d / total : 1;
+        if (f - last >= 0.01 || f === 1) {
+          last = f;
+          ctx.onProgress?.(f);
+        }
+      },
+    });
+    await store.putFile(key, out, { contentType: 'video/mp4' });
+    // renders of earlier results of this clip are of no use any more
+    const current = `${exportsPrefix(clipId)}${data.version}-`;
+    for (const old of await store.list(exportsPrefix(clipId))) if (!old.key.startsWith(current)) await store.delete(old.key);
+    return { key, frames: src.to - src.from + 1, ms: Date.now() - t0 };
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.rmdir(path.dirname(dir)).catch(() => {});
+  }
+}
+
+async function writeChunks(file: string, chunks: AsyncIterable<string>): Promise<void> {
+  const ws = createWriteStream(file);
+  try {
+    for await (const c of chunks) if (!ws.write(c)) await once(ws, 'drain');
+  } finally {
+    ws.end();
+    await once(ws, 'close');
+  }
+}
