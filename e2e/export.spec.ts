@@ -2,15 +2,26 @@
  * Export (issue 10) from the clip page's Download menu, in Debian's Chromium against the real CPU app:
  * set the loop In–Out in the player, choose one athlete, and download every format; each file is named
  * after what it holds and holds exactly the loop's frames of that athlete (checked against the frames API).
+ * The MP4 is rendered by the app's worker: the menu shows the render's progress, then offers the file,
+ * whose frames and timestamps (ffprobe) are the playable copy's for the loop.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 import { expect, test } from './auth';
 import { createDoneClip, openPlayer, seekAndSettle } from './playerPage';
 
 interface ApiFrames { frames: { frame_number: number; persons: { track_id: number }[] }[] }
 
+function framePts(file: string): number[] {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts', '-of', 'json', file]).toString();
+  return (JSON.parse(out).frames as { pts: number }[]).map((f) => f.pts);
+}
+
 test('Download menu: every format for the loop range and one athlete', async ({ page, request, baseURL }) => {
+  test.setTimeout(300_000); // the MP4 render runs on the app's worker, next to the other tests' jobs
   const id = await createDoneClip(request, baseURL!);
   await openPlayer(page, baseURL!, id);
   const [IN, OUT] = [10, 40];
@@ -55,5 +66,26 @@ test('Download menu: every format for the loop range and one athlete', async ({ 
     }
     if (format === 'bvh') expect(file.toString('utf8')).toContain(`\nFrames: ${OUT - IN + 1}\n`);
     if (format === 'glb') expect(file.subarray(0, 4).toString()).toBe('glTF');
+  }
+
+  // MP4: the worker renders it; progress first, then the file
+  await menu.getByTestId('download-format').selectOption('mp4');
+  await menu.getByTestId('mp4-render').click();
+  await expect(menu.getByTestId('mp4-progress')).toBeVisible();
+  const link = menu.getByTestId('download-link');
+  await expect(link).toBeVisible({ timeout: 240_000 });
+  const href = (await link.getAttribute('href'))!;
+  expect(href).toContain(`format=mp4&from=${IN}&to=${OUT}&tracks=${athlete}`);
+  expect(href).toContain('angles=');
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toBe(`two_people_jump_frames-${IN}-${OUT}_athlete-${athlete}.mp4`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-mp4-'));
+  try {
+    const playable = path.join(dir, 'playable.mp4');
+    fs.writeFileSync(playable, await (await request.get(`${baseURL}/api/clips/${id}/video`)).body());
+    const all = framePts(playable);
+    expect(framePts((await download.path())!)).toEqual(all.slice(IN, OUT + 1).map((p) => p - all[IN] + all[0]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
