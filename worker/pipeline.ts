@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { getConfig } from '../lib/config';
 import { getClipDoc, updateClip, updateClipIf } from '../lib/clips/repo';
 import type { ClipStage } from '../lib/clips/types';
-import { saveSequence } from '../lib/frames/repo';
+import { resetFinalFrames, saveSequence } from '../lib/frames/repo';
+import { FinalFramesWriter } from '../lib/frames/stream-writer';
 import type { Logger } from '../lib/log';
 import { computeTrackStats } from '../lib/pose/coverage';
 import type { PoseSequence } from '../lib/pose/types';
@@ -92,6 +93,8 @@ async function runAttempt(ctx: PipelineContext): Promise<PipelineResult> {
     { attempts: 1 },
   );
   if (!claimed) throw new ClipGoneError(clipId);
+  // frames an earlier attempt stored while it ran are not this attempt's: pages start over from frame 0
+  await resetFinalFrames(clipId);
   await publishClipChanged(clipId);
 
   // Progress: written to MongoDB and published at most every 250 ms, and at every stage change.
@@ -174,10 +177,13 @@ async function runAttempt(ctx: PipelineContext): Promise<PipelineResult> {
   let runnerNote: string | null = null;
   const onRunnerProgress = (p: RunnerProgress) =>
     void progress('tracking', p.progress, { etaSeconds: p.etaSeconds, logLine: p.logLine }).catch(() => {});
+  // results while tracking runs: frames the runner calls final are stored in chunks, and pages told
+  const writer = new FinalFramesWriter(clipId, { log, onStored: () => publishClipChanged(clipId) });
+  const runContext = { onProgress: onRunnerProgress, onFinalFrames: writer.push.bind(writer), signal };
   const sequence: PoseSequence = await timed('tracking', async () => {
     await updateClip(clipId, { runner: runner.kind });
     try {
-      return await runner.run(prepared, { onProgress: onRunnerProgress, signal });
+      return await runner.run(prepared, runContext);
     } catch (err) {
       // fall back only when the runner says its failure is one it cannot fix (no GPU, missing models)
       if (!(err instanceof RunnerError) || signal.aborted || !err.options.fallbackAllowed) throw err;
@@ -186,16 +192,29 @@ async function runAttempt(ctx: PipelineContext): Promise<PipelineResult> {
       runnerNote = `${runner.kind.toUpperCase()} failed (${err.message}); the built-in ${fallback.kind.toUpperCase()} runner was used instead.`;
       log.warn('job.runner-fallback', { clipId, from: runner.kind, to: fallback.kind, reason: err.message, code: err.code });
       runner = fallback;
+      // the other runner numbers tracks its own way: what the first one stored goes
+      await writer.reset();
       await updateClip(clipId, { runner: runner.kind, runnerNote });
-      return runner.run(prepared, { onProgress: onRunnerProgress, signal });
+      return runner.run(prepared, runContext);
     }
+  }).catch(async (err) => {
+    await writer.stop(); // a failed or canceled run stores nothing more
+    throw err;
   });
 
   const stored = await timed('ingesting', async () => {
     // a clip canceled while tracking must not get frames written back
     const doc = await getClipDoc(clipId);
-    if (!doc || doc.status !== 'processing') throw new ClipGoneError(clipId);
-    return saveSequence(clipId, sequence);
+    if (!doc || doc.status !== 'processing') {
+      await writer.stop();
+      throw new ClipGoneError(clipId);
+    }
+    // frames stored while tracking ran stay as they were served; the rest is written now
+    const streamed = await writer.flush();
+    await writer.stop();
+    const diverged = writer.firstDivergence(sequence.frames);
+    if (diverged >= 0) log.warn('frames.stream-diverged', { clipId, frame: diverged, streamed });
+    return saveSequence(clipId, sequence, { from: streamed });
   });
   const tracks = computeTrackStats(sequence);
   const analysis = analyseClip(clipId, sequence, log);

@@ -15,7 +15,8 @@ const STAGES = ['probing', 'extracting', 'transcoding', 'tracking', 'ingesting']
 
 /**
  * One clip: live progress while it is queued or processing (Server-Sent Events), the reason and a
- * retry button when it failed, and the player once it is done — all without a reload.
+ * retry button when it failed, and the player as soon as the first frames are final (it plays them
+ * while tracking goes on, and takes new ones as they come) — all without a reload.
  * In share mode (a /s/TOKEN viewer, components/apiUrl.ts) it is the player only: no library link, no
  * cancel/retry/delete, no share panel; every API URL carries the link's token.
  */
@@ -88,6 +89,8 @@ export function ClipView({ clipId }: { clipId: string }) {
   if (!clip) return <div className="clip-page muted">Loading…</div>;
 
   const active = clip.status === 'queued' || clip.status === 'processing';
+  // results while tracking runs: the player opens as soon as the first frames are final
+  const playable = clip.status === 'done' || (clip.status === 'processing' && clip.finalFrames > 0);
   return (
     <div className="clip-page">
       <div className="clip-header">
@@ -144,10 +147,11 @@ export function ClipView({ clipId }: { clipId: string }) {
           )}
         </div>
       )}
-      {clip.status === 'done' ? (
+      {playable ? (
         <>
+          {/* the same element while processing and once done: the player stays open, with what it holds */}
           <Player clip={clip} />
-          <ClipStats clip={clip} />
+          {clip.status === 'done' && <ClipStats clip={clip} />}
           {!shared && <SharePanel clipId={clip.id} />}
         </>
       ) : (

@@ -37,13 +37,19 @@ function bonesOf(name: string) {
   }
 }
 
-/** Plays a finished clip: the source video and the 3D body side by side, frame-synced, with coverage and confidence. */
+/**
+ * Plays a clip: the source video and the 3D body side by side, frame-synced, with coverage and confidence.
+ * While the clip is processing it plays the frames final so far (clip.finalFrames); new ones arrive
+ * with the clip's events and are added in place, and the timeline shows the rest as "processing".
+ */
 export function Player({ clip }: { clip: ClipDTO }) {
   const stats = useMemo(() => createStats(), []);
   const api = useApiUrl();
   // Fetch the 3D view's code (three.js) while the poses download, not after: first frame sooner.
   useEffect(() => void loadViewer3D(), []);
-  const { data, error } = usePoseData(clip.id, stats);
+  const { data, error } = usePoseData(clip.id, clip.finalFrames, stats);
+  // frames from here on are placeholders still being tracked (null: every frame is final)
+  const pendingFrom = data && data.finalFrames < data.seq.frames.length ? data.finalFrames : null;
   const body = useBodyModel(clip.hasSmpl);
   const frameCount = data?.seq.frames.length ?? clip.frameCount ?? 1;
   const fps = data?.seq.fps ?? clip.fps ?? 30;
@@ -83,9 +89,11 @@ export function Player({ clip }: { clip: ClipDTO }) {
 
   // The 3D view opens looking through the video camera when the runner gives one: the bodies appear where
   // and as big as in the video beside it, whatever their depth; the coach orbits or picks a preset from there.
+  // (once: frames arriving while tracking runs must not undo the coach's own choice)
+  const hasVideoCamera = !!data?.seq.intrinsics && data.seq.frames.some((f) => f.persons.some((p) => p.camera));
   useEffect(() => {
-    if (data?.seq.intrinsics && data.seq.frames.some((f) => f.persons.some((p) => p.camera))) store.update({ preset: 'video' });
-  }, [data, store]);
+    if (hasVideoCamera) store.update({ preset: 'video' });
+  }, [hasVideoCamera, store]);
 
   const bones = useMemo(() => (data ? bonesOf(data.seq.joint_set) : []), [data]);
   const jointCount = data ? bodyJointCount(data.seq.joint_set, data.seq.joint_names) : 0;
@@ -133,6 +141,8 @@ export function Player({ clip }: { clip: ClipDTO }) {
       seek: (f: number) => controller.seekFrame(f),
       timestamps: () => Array.from(timestamps),
       loaded: () => data !== null,
+      /** frames with results (the rest are still being tracked) */
+      finalFrames: () => data?.finalFrames ?? 0,
       meshAvailable: () => bodies?.meshAvailable ?? false,
       /** video pixels of the drawn joints per track at the current frame */
       projectedJoints: () => {
@@ -165,6 +175,11 @@ export function Player({ clip }: { clip: ClipDTO }) {
 
   return (
     <section className={styles.player} aria-label="Clip player">
+      {clip.status === 'processing' && (
+        <div className={styles.processingNote} role="status" data-testid="final-frames" data-final={data?.finalFrames ?? 0} data-total={clip.frameCount ?? ''}>
+          Tracking: {data?.finalFrames ?? 0} of {clip.frameCount ?? '?'} frames ready; the rest arrive as they are tracked.
+        </div>
+      )}
       <div className={styles.views}>
         <VideoPane src={api(`/api/clips/${clip.id}/video`)} controller={controller} store={store} seq={data?.seq ?? null} bodies={bodies}
           bones={bones} faces={body.faces} syncBodies={syncBodies} stats={stats} />
@@ -186,10 +201,10 @@ export function Player({ clip }: { clip: ClipDTO }) {
       {data && (
         <>
           <Timeline table={data.table} timestamps={timestamps} stats={clip.stats?.tracks ?? []} store={store} onSeek={(f) => controller.seekFrame(f)}
-            breaks={analysis.breaks} playerStats={stats} />
+            breaks={analysis.breaks} playerStats={stats} pendingFrom={pendingFrom} />
           {angleSeries && <AnglesPanel store={store} table={data.table} series={angleSeries} onSeek={(f) => controller.seekFrame(f)} playerStats={stats} />}
           <TrackList table={data.table} stats={clip.stats?.tracks ?? []} store={store} />
-          <DownloadMenu clipId={clip.id} store={store} trackIds={data.table.trackIds} smoothAvailable={smoothedSeq !== null} />
+          {pendingFrom === null && <DownloadMenu clipId={clip.id} store={store} trackIds={data.table.trackIds} smoothAvailable={smoothedSeq !== null} />}
         </>
       )}
     </section>

@@ -26,6 +26,8 @@ interface Props {
   breaks?: readonly CoherenceBreak[];
   /** counts this component's renders (a figure: it must not re-render on every frame of playback) */
   playerStats?: PlayerStats;
+  /** results while tracking runs: frames from here on are still being tracked (drawn as "processing") */
+  pendingFrom?: number | null;
 }
 
 /**
@@ -33,7 +35,7 @@ interface Props {
  * During playback only the cursors move (written to the DOM directly): the rows, runs and chart re-render only when
  * visibility, loop marks or the hover change.
  */
-export function Timeline({ table, timestamps, stats, store, onSeek, breaks = [], playerStats }: Props) {
+export function Timeline({ table, timestamps, stats, store, onSeek, breaks = [], playerStats, pendingFrom = null }: Props) {
   const hiddenTracks = usePlayback(store, (s) => s.hiddenTracks);
   const loopIn = usePlayback(store, (s) => s.loopIn);
   const loopOut = usePlayback(store, (s) => s.loopOut);
@@ -60,6 +62,11 @@ export function Timeline({ table, timestamps, stats, store, onSeek, breaks = [],
   }, [table, F]);
 
   const cursor = <Cursor store={store} frameCount={F} />;
+  const pending = pendingFrom !== null && pendingFrom < F
+    ? <div className={styles.pending} style={{ left: pct(pendingFrom) }} data-testid="coverage-processing" data-from={pendingFrom} title={`Frames ${pendingFrom}–${F - 1}: processing (still being tracked)`}>
+        <span className={styles.pendingLabel}>processing</span>
+      </div>
+    : null;
   const loop = loopIn !== null || loopOut !== null
     ? <div className={styles.loopShade} style={{ left: pct(loopIn ?? 0), width: pct((loopOut ?? F - 1) - (loopIn ?? 0) + 1) }} />
     : null;
@@ -74,12 +81,13 @@ export function Timeline({ table, timestamps, stats, store, onSeek, breaks = [],
       <div className={styles.rowLabel}>Frames</div>
       <div className={`${styles.lane} ${styles.scrub}`} data-testid="scrubber" {...laneHandlers}>
         <Ticks frameCount={F} timestamps={timestamps} />
+        {pending}
         {loop}
         {cursor}
       </div>
 
       {table.trackIds.map((id) => (
-        <CoverageRow key={id} id={id} runs={runs.get(id)!} breaks={breaksByTrack.get(id) ?? []} pct={pct} hidden={hiddenTracks.has(id)} handlers={laneHandlers} loop={loop} cursor={cursor} />
+        <CoverageRow key={id} id={id} runs={runs.get(id)!} breaks={breaksByTrack.get(id) ?? []} pct={pct} hidden={hiddenTracks.has(id)} handlers={laneHandlers} loop={loop} cursor={cursor} pending={pending} />
       ))}
 
       <div className={styles.rowLabel}>Tracking confidence</div>
@@ -90,6 +98,7 @@ export function Timeline({ table, timestamps, stats, store, onSeek, breaks = [],
             <path key={id} d={d} fill="none" stroke={trackColor(id)} strokeWidth={2} vectorEffect="non-scaling-stroke" opacity={hiddenTracks.has(id) ? 0.2 : 1} data-track={id} />
           ))}
         </svg>
+        {pending}
         {loop}
         {cursor}
       </div>
@@ -98,6 +107,7 @@ export function Timeline({ table, timestamps, stats, store, onSeek, breaks = [],
         {(['detected', 'interpolated', 'held', 'missing'] as const).map((k) => (
           <span key={k}><i className={styles.swatch} style={{ background: COVERAGE_COLORS[k] }} />{k}</span>
         ))}
+        {pending && <span><i className={`${styles.swatch} ${styles.pendingSwatch}`} />processing (still being tracked)</span>}
         {breaks.length > 0 && <span><i className={styles.breakSwatch} />coherence break (limb swap, teleport, bone length): hover for the reason</span>}
         <span>Click or drag on any row to seek · [ and ] set loop marks</span>
       </div>
@@ -140,9 +150,9 @@ const BREAK_TEXT: Record<CoherenceBreak['reason'], string> = {
   bone_length: 'bone lengths changed implausibly',
 };
 
-function CoverageRow({ id, runs, breaks, pct, hidden, handlers, loop, cursor }: {
+function CoverageRow({ id, runs, breaks, pct, hidden, handlers, loop, cursor, pending }: {
   id: number; runs: { from: number; to: number; code: CoverCode }[]; breaks: CoherenceBreak[]; pct: (f: number) => string; hidden: boolean;
-  handlers: SeekDragHandlers; loop: React.ReactNode; cursor: React.ReactNode;
+  handlers: SeekDragHandlers; loop: React.ReactNode; cursor: React.ReactNode; pending: React.ReactNode;
 }) {
   return (
     <>
@@ -156,6 +166,7 @@ function CoverageRow({ id, runs, breaks, pct, hidden, handlers, loop, cursor }: 
           <div key={`${b.frame}-${b.reason}`} className={styles.breakMark} style={{ left: pct(b.frame + 0.5) }}
             data-testid="coherence-break" data-track={id} data-frame={b.frame} data-reason={b.reason} title={`Frame ${b.frame}: ${BREAK_TEXT[b.reason] ?? b.reason} (${b.detail})`} />
         ))}
+        {pending}
         {loop}
         {cursor}
       </div>

@@ -1,8 +1,10 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { FramesBody } from '@/lib/frames/api';
+import { poseFrameFromJson } from '@/lib/frames/from-json';
 import { decodePoseSequence } from '@/lib/pose/compact';
-import type { PoseSequence } from '@/lib/pose/types';
+import type { PoseFrame, PoseSequence } from '@/lib/pose/types';
 import { buildTrackTable, type TrackTable } from '@/lib/viewer/tracks';
 import type { PlayerStats } from './stats';
 import { useApiUrl } from '../apiUrl';
@@ -11,17 +13,61 @@ export interface PoseData {
   seq: PoseSequence;
   table: TrackTable;
   timestamps: Float64Array;
+  /** frames 0..finalFrames-1 hold results; while the clip is processing the rest are placeholders (nobody in them) */
+  finalFrames: number;
 }
 
-/** The clip's whole pose sequence, in ONE request (GET /api/clips/:id/poses, lib/pose/compact.ts). */
-export function usePoseData(clipId: string, stats: PlayerStats): { data: PoseData | null; error: string | null } {
+/**
+ * The clip's whole pose sequence, in ONE request (GET /api/clips/:id/poses, lib/pose/compact.ts).
+ *
+ * Results while tracking runs: `finalFrames` is the clip's count of final frames (from its `frames`
+ * events). The first request gets every frame final so far and placeholders for the rest; each time
+ * the count grows, only the new range is fetched (frames API, from/to) and put into the sequence the
+ * player holds, in place of the placeholders (same frame count and timestamps, so playback goes on).
+ * A count that shrinks (the job started over) reloads everything.
+ */
+export function usePoseData(clipId: string, finalFrames: number, stats: PlayerStats): { data: PoseData | null; error: string | null } {
   const [state, setState] = useState<{ data: PoseData | null; error: string | null }>({ data: null, error: null });
   const api = useApiUrl();
+  const wanted = useRef(finalFrames);
+  wanted.current = finalFrames;
+  const current = useRef<PoseData | null>(null);
+  const running = useRef<Promise<void> | null>(null);
+  const again = useRef(false);
+  const [kick, setKick] = useState(0);
+  // one controller per clip shown: requests are abandoned when the clip changes or the player goes, not
+  // when the count changes (a range being fetched then is still wanted)
+  const life = useRef<AbortController | null>(null);
+
   useEffect(() => {
-    const abort = new AbortController();
-    (async () => {
+    const ac = new AbortController();
+    life.current = ac;
+    current.current = null;
+    setState({ data: null, error: null });
+    return () => {
+      ac.abort();
+      life.current = null;
+      running.current = null;
+    };
+  }, [clipId]);
+
+  useEffect(() => {
+    const abort = life.current;
+    if (!abort) return;
+    if (running.current) {
+      again.current = true;
+      return;
+    }
+    const publish = (data: PoseData) => {
+      if (abort.signal.aborted) return;
+      current.current = data;
+      setState({ data, error: null });
+    };
+
+    const loadAll = async (): Promise<PoseData | null> => {
       const t0 = performance.now();
       const res = await fetch(api(`/api/clips/${clipId}/poses`), { signal: abort.signal });
+      if (res.status === 409) return null; // processing, nothing final yet: the next count change tries again
       if (!res.ok) {
         const body = await res.json().catch(() => null);
         throw new Error(body?.error ?? `poses request failed (${res.status})`);
@@ -29,17 +75,57 @@ export function usePoseData(clipId: string, stats: PlayerStats): { data: PoseDat
       const bytes = new Uint8Array(await res.arrayBuffer());
       const t1 = performance.now();
       const seq = decodePoseSequence(bytes);
-      const table = buildTrackTable(seq);
-      const timestamps = Float64Array.from(seq.frames, (f) => f.timestamp);
+      const final = Number(res.headers.get('x-final-frames') ?? seq.frames.length);
       stats.posesBytes = bytes.byteLength;
-      stats.personFrames = seq.frames.reduce((n, f) => n + f.persons.length, 0);
       stats.posesFetchMs = t1 - t0;
       stats.decodeMs = performance.now() - t1;
-      if (!abort.signal.aborted) setState({ data: { seq, table, timestamps }, error: null });
-    })().catch((e: unknown) => {
-      if (!abort.signal.aborted) setState({ data: null, error: e instanceof Error ? e.message : String(e) });
-    });
-    return () => abort.abort();
-  }, [clipId, stats, api]);
+      stats.personFrames = seq.frames.reduce((n, f) => n + f.persons.length, 0);
+      return { seq, table: buildTrackTable(seq), timestamps: Float64Array.from(seq.frames, (f) => f.timestamp), finalFrames: final };
+    };
+
+    const loadRange = async (have: PoseData, to: number): Promise<PoseData> => {
+      const fresh: PoseFrame[] = [];
+      let from: number | null = have.finalFrames;
+      while (from !== null && from <= to) {
+        const res = await fetch(api(`/api/clips/${clipId}/frames?from=${from}&to=${to}`), { signal: abort.signal });
+        const body = (await res.json()) as FramesBody & { error?: string };
+        if (!res.ok) throw new Error(body.error ?? `frames request failed (${res.status})`);
+        fresh.push(...body.frames.map(poseFrameFromJson));
+        from = body.next_from;
+      }
+      // the sequence the player holds, with the placeholders of the new range replaced
+      const frames = have.seq.frames.slice();
+      for (const f of fresh) frames[f.frame_number] = f;
+      const seq = { ...have.seq, frames };
+      stats.personFrames += fresh.reduce((n, f) => n + f.persons.length, 0);
+      return { seq, table: buildTrackTable(seq), timestamps: have.timestamps, finalFrames: have.finalFrames + fresh.length };
+    };
+
+    const sync = async () => {
+      for (;;) {
+        again.current = false;
+        const have = current.current;
+        const target = wanted.current;
+        if (!have || target < have.finalFrames) {
+          const data = await loadAll();
+          if (data) publish(data);
+          else if (!again.current) return;
+        } else if (target > have.finalFrames) {
+          publish(await loadRange(have, target - 1));
+        } else if (!again.current) return;
+        if (abort.signal.aborted) return;
+      }
+    };
+    const run: Promise<void> = sync()
+      .catch((e: unknown) => {
+        if (!abort.signal.aborted) setState((s) => ({ data: s.data, error: e instanceof Error ? e.message : String(e) }));
+      })
+      .finally(() => {
+        if (running.current === run) running.current = null;
+        // a count change that came in while this ran: go again
+        if (!abort.signal.aborted && again.current) setKick((k) => k + 1);
+      });
+    running.current = run;
+  }, [clipId, finalFrames, kick, stats, api]);
   return state;
 }

@@ -34,7 +34,9 @@ const FINAL = new Set(['done', 'failed', 'canceled']);
 
 /**
  * An SSE stream of one clip (`clipId`, access already checked by the route) or of the caller's library
- * (null): `event: clip` with the ClipDTO as data, sent at once and after every change; a one-clip
+ * (null): `event: clip` with the ClipDTO as data, sent at once and after every change (a one-clip stream
+ * also sends `event: frames` `{id, status, final_frames, total_frames}` first whenever the count of
+ * stored final frames or the status changed: results while tracking runs); a one-clip
  * stream ends after the clip is done, failed or canceled. A library stream carries only the clips in
  * the caller's scope (lib/auth/policy.ts), and `deleted` only for clips it had shown or listed; a
  * share viewer gets the minimal view of its one clip.
@@ -52,6 +54,7 @@ export function clipEventStream(
   return new ReadableStream<Uint8Array>({
     start(controller) {
       let lastSent = '';
+      let lastFrames = '';
       let queued: Promise<void> = Promise.resolve();
       // the library stream's clips: only these may be reported deleted (no other account's ids)
       const known = new Set<string>();
@@ -91,6 +94,11 @@ export function clipEventStream(
           const text = JSON.stringify(clip);
           if (text === lastSent && clipId) return;
           lastSent = text;
+          // results while tracking runs: how many frames are stored and final, so the page fetches the new range
+          if (clipId && `${clip.status}:${clip.finalFrames}` !== lastFrames) {
+            lastFrames = `${clip.status}:${clip.finalFrames}`;
+            send('frames', { id: clip.id, status: clip.status, final_frames: clip.finalFrames, total_frames: clip.frameCount });
+          }
           send('clip', clip);
           if (clipId && FINAL.has(clip.status)) close();
         });

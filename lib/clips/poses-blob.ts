@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
-import { loadSequence } from '../frames/repo';
+import { loadSequence, readFrames, readPoseMeta } from '../frames/repo';
 import { log } from '../log';
 import { encodePoseSequence } from '../pose/compact';
 import { blobStore, clipKeys } from '../storage';
+import type { PoseFrame } from '../pose/types';
+import type { FrameIndex } from '../video/types';
 import type { ClipDoc } from './repo';
 
 /**
@@ -20,6 +22,8 @@ const building = new Map<string, Promise<string | null>>();
 
 /** The key of the clip's poses payload for its current result, built and stored if not there yet; null when it has no stored poses. */
 export async function posesBlob(clip: ClipDoc): Promise<string | null> {
+  // only a finished result is cached: a payload built while tracking runs would be served as final
+  if (clip.status !== 'done') throw new Error(`poses payload: clip ${clip._id.toHexString()} is ${clip.status}; only a done clip's payload is stored`);
   const id = clip._id.toHexString();
   const keys = clipKeys(id);
   const key = keys.poses(posesVersion(clip));
@@ -44,4 +48,35 @@ async function build(id: string, key: string): Promise<string | null> {
   for (const old of await store.list(clipKeys(id).posesPrefix)) if (old.key !== key) await store.delete(old.key);
   log.info('poses.built', { clipId: id, bytes: body.byteLength, ms: Date.now() - t0 });
   return key;
+}
+
+/**
+ * Results while tracking runs: the poses payload of a processing clip, built from what is stored now and
+ * never cached. It has the clip's every frame: frames 0..finalFrames-1 as stored (final), the rest as
+ * placeholders with their timestamps and nobody in them (`persons: []`) that the page replaces as
+ * they become final. Null while no frame is final yet.
+ */
+export async function partialPoses(clip: ClipDoc): Promise<{ body: Uint8Array; finalFrames: number; totalFrames: number } | null> {
+  const id = clip._id.toHexString();
+  const finalFrames = clip.finalFrames ?? 0;
+  if (clip.status !== 'processing' || finalFrames === 0) return null;
+  const meta = await readPoseMeta(id);
+  if (!meta) return null;
+  const { smpl: _smpl, ...seqMeta } = meta;
+  const stored = await readFrames(id, 0, finalFrames - 1);
+  const pts = await framePts(id);
+  const frames: PoseFrame[] = stored.slice();
+  for (let i = frames.length; i < meta.frame_count; i++) frames.push({ frame_number: i, timestamp: pts?.[i] ?? i / meta.fps, persons: [] });
+  return { body: encodePoseSequence({ ...seqMeta, frames }), finalFrames: stored.length, totalFrames: meta.frame_count };
+}
+
+/** Each frame's presentation time from the clip's frame index (written before tracking starts); null when absent. */
+async function framePts(id: string): Promise<number[] | null> {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of await blobStore().read(clipKeys(id).frameIndex)) chunks.push(c as Buffer);
+    return (JSON.parse(Buffer.concat(chunks).toString('utf8')) as FrameIndex).pts;
+  } catch {
+    return null;
+  }
 }

@@ -30,7 +30,9 @@ export interface ClipDoc {
   updatedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
-  pose?: { runner: RunnerKind; joint_set: string; joint_names: string[]; smpl?: boolean } & Record<string, unknown>;
+  pose?: { runner: RunnerKind; joint_set: string; joint_names: string[]; frame_count?: number; smpl?: boolean } & Record<string, unknown>;
+  /** frames 0..finalFrames-1 are stored and final (written by lib/frames/repo.ts while tracking runs and at the end) */
+  finalFrames?: number;
 }
 
 export async function clipsCollection(db?: Db): Promise<Collection<ClipDoc>> {
@@ -175,6 +177,7 @@ export function toClipDTO(doc: ClipDoc, queuePosition: number | null = null): Cl
     rotation: v?.rotation ?? null,
     codec: v?.codec ?? null,
     stats: doc.stats,
+    finalFrames: finalFramesOf(doc),
     jointSet: doc.pose?.joint_set ?? null,
     hasSmpl: doc.pose?.runner === 'phalp',
     reusedFrom: doc.reusedFrom,
@@ -186,6 +189,13 @@ export function toClipDTO(doc: ClipDoc, queuePosition: number | null = null): Cl
   };
 }
 
+
+/** How many frames (from frame 0) a page may show: the stored final ones while processing, all when done. */
+export function finalFramesOf(doc: Pick<ClipDoc, 'status' | 'finalFrames' | 'pose' | 'video'>): number {
+  if (doc.status === 'done') return doc.pose?.frame_count ?? doc.finalFrames ?? doc.video?.frameCount ?? 0;
+  if (doc.status === 'processing') return doc.finalFrames ?? 0;
+  return 0;
+}
 
 /**
  * What a share-link viewer sees of a clip: enough to play it and its analysis, nothing about the

@@ -34,6 +34,11 @@ export interface ClipDTO {
   /** per-track coverage, filled when done */
   /** `analysis` (lib/pose/analysis.ts: jitter raw/smoothed, coherence breaks per track) is absent on clips done before it existed */
   stats: { tracks: TrackStats[]; personFrames: number; stageSeconds: Record<string, number>; analysis?: SequenceAnalysis } | null;
+  /**
+   * Frames 0..finalFrames-1 are stored and final (they and their track ids never change): while the
+   * clip is processing it grows as tracking runs (results while tracking runs); done: every frame; else 0.
+   */
+  finalFrames: number;
   jointSet: string | null;
   hasSmpl: boolean;
   /** true when this clip's results were copied from an earlier upload of the same content */

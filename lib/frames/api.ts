@@ -49,6 +49,13 @@ export interface FrameJson {
 
 export interface FramesBody {
   total_frames: number;
+  /**
+   * Frames 0..final_frames-1 are stored and final (they and their track ids never change). While the
+   * clip is processing only those are served and the count grows as tracking runs; done: total_frames.
+   */
+  final_frames: number;
+  /** true when the clip is done (final_frames = total_frames) */
+  complete: boolean;
   joint_names: string[];
   fps: number;
   width: number;
@@ -67,9 +74,14 @@ export interface FramesBody {
 }
 
 type ErrorStatus = 400 | 404 | 409 | 410 | 422;
-export type FramesResult = { status: 200; body: FramesBody } | { status: ErrorStatus; body: { error: string } };
+export type FramesResult =
+  | { status: 200; body: FramesBody }
+  | { status: ErrorStatus; body: { error: string; final_frames?: number; total_frames?: number } };
 
-const fail = (status: ErrorStatus, error: string): FramesResult => ({ status, body: { error } });
+const fail = (status: ErrorStatus, error: string, extra: { final_frames?: number; total_frames?: number } = {}): FramesResult => ({
+  status,
+  body: { error, ...extra },
+});
 
 function rows(values: Float32Array, width: number): number[][] {
   const out: number[][] = [];
@@ -141,17 +153,25 @@ export async function framesResponse(clipId: string, query: URLSearchParams, opt
   if (fromP !== null && toP !== null && fromP > toP) return fail(400, `from (${fromP}) must not be after to (${toP})`);
 
   const db = opts.db ?? (await getDb());
-  const clip = await db.collection(CLIPS).findOne<{ status: string }>({ _id: oid }, { projection: { status: 1 } });
+  const clip = await db.collection(CLIPS).findOne<{ status: string; finalFrames?: number }>({ _id: oid }, { projection: { status: 1, finalFrames: 1 } });
   if (!clip) return fail(404, `no clip '${clipId}'`);
-  if (clip.status !== 'done') return fail(409, `clip is ${clip.status}: frames exist when it is done`);
-  const meta = await readPoseMeta(clipId, { db });
-  if (!meta) return fail(404, 'this clip has no stored poses');
+  const processing = clip.status === 'processing';
+  if (!processing && clip.status !== 'done') return fail(409, `clip is ${clip.status}: frames exist while it is processing (the final ones so far) and when it is done`);
+  const meta = processing && !clip.finalFrames ? null : await readPoseMeta(clipId, { db });
+  if (!meta) {
+    if (processing) return fail(409, 'clip is processing and no frame is final yet: ask again after the next `frames` event', { final_frames: 0 });
+    return fail(404, 'this clip has no stored poses');
+  }
 
   const total = meta.frame_count;
+  // while processing only the frames stored as final are served (results while tracking runs)
+  const available = processing ? Math.min(clip.finalFrames ?? 0, total) : total;
   const from = fromP ?? 0;
+  if (processing && from > available - 1 && from < total)
+    return fail(409, `frame ${from} is not final yet: frames 0..${available - 1} of ${total} are (clip is processing)`, { final_frames: available, total_frames: total });
   if (total === 0 ? from > 0 : from > total - 1) return fail(400, `from=${from} is past the last frame (${total - 1}; the clip has ${total} frames)`);
   const maxFrames = mesh ? MAX_MESH_FRAMES : MAX_FRAMES;
-  const wanted = Math.min(toP ?? total - 1, total - 1);
+  const wanted = Math.min(toP ?? available - 1, available - 1);
   const to = Math.min(wanted, from + maxFrames - 1);
   const capped = to < wanted;
 
@@ -173,6 +193,8 @@ export async function framesResponse(clipId: string, query: URLSearchParams, opt
     status: 200,
     body: {
       total_frames: total,
+      final_frames: available,
+      complete: !processing,
       joint_names: meta.joint_names,
       fps: meta.fps,
       width: meta.width,

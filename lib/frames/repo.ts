@@ -95,29 +95,76 @@ function metaOf(seq: PoseSequence): StoredPoseMeta {
  * result) are deleted. Everything is encoded (and so validated) before the first write, so bad input
  * leaves the stored frames as they were.
  */
-export async function saveSequence(clipId: string, seq: PoseSequence, opts: { db?: Db } = {}): Promise<SaveResult> {
+export async function saveSequence(clipId: string, seq: PoseSequence, opts: { db?: Db; from?: number } = {}): Promise<SaveResult> {
   const id = toClipObjectId(clipId);
   checkSequence(seq);
   const db = opts.db ?? (await getDb());
   const clip = await db.collection(CLIPS).findOne({ _id: id }, { projection: { _id: 1 } });
   if (!clip) throw new FrameStoreError(`clip ${clipId} not found: frames are stored only for an existing clip`);
 
+  // `from`: frames before it were stored while the runner worked (appendFinalFrames) and are kept as served
+  const from = Math.min(Math.max(0, opts.from ?? 0), seq.frames.length);
+  const { bytes } = await writeFrames(id, seq.frames.slice(from), db);
+  await (await framesCollection(db)).deleteMany({ clipId: id, frame: { $gte: seq.frame_count } });
+  await db.collection(CLIPS).updateOne({ _id: id }, { $set: { pose: metaOf(seq), finalFrames: seq.frame_count } });
+  const personFrames = seq.frames.reduce((n, f) => n + f.persons.length, 0);
+  return { frames: seq.frames.length, personFrames, bytes };
+}
+
+/** Encodes (and so validates) every frame first, then upserts them in bulk batches. */
+async function writeFrames(id: ObjectId, list: PoseFrame[], db: Db): Promise<{ bytes: number }> {
   const expiresAt = expiresAtFromConfig();
-  const docs = seq.frames.map((f) => encodeFrame(id, f, { expiresAt }));
+  const docs = list.map((f) => encodeFrame(id, f, { expiresAt }));
   const frames = await framesCollection(db);
   let bytes = 0;
-  let personFrames = 0;
   for (let i = 0; i < docs.length; i += BULK_BATCH) {
     const ops: AnyBulkWriteOperation<FrameDoc>[] = docs.slice(i, i + BULK_BATCH).map((doc) => {
       bytes += BSON.calculateObjectSize(doc);
-      personFrames += doc.persons.length;
       return { replaceOne: { filter: { clipId: id, frame: doc.frame }, replacement: doc, upsert: true } };
     });
     await frames.bulkWrite(ops, { ordered: false });
   }
-  await frames.deleteMany({ clipId: id, frame: { $gte: seq.frame_count } });
-  await db.collection(CLIPS).updateOne({ _id: id }, { $set: { pose: metaOf(seq) } });
-  return { frames: docs.length, personFrames, bytes };
+  return { bytes };
+}
+
+/**
+ * Results while tracking runs: stores frames that are final (lib/frames/stream-writer.ts) and moves the
+ * clip's `finalFrames` (frames 0..finalFrames-1 are stored and will not change) on to the chunk's end.
+ * The chunk must continue at the clip's `finalFrames` (frames before it are skipped: a retried write
+ * that got through the first time); the clip must be `processing` (a canceled
+ * or deleted clip gets no frames). Sets the pose metadata on the first chunk. Returns the new count.
+ */
+export async function appendFinalFrames(clipId: string, meta: PoseMeta, chunk: PoseFrame[], opts: { db?: Db } = {}): Promise<number> {
+  const id = toClipObjectId(clipId);
+  const db = opts.db ?? (await getDb());
+  const clip = await db.collection(CLIPS).findOne<{ status: string; finalFrames?: number }>({ _id: id }, { projection: { status: 1, finalFrames: 1 } });
+  if (!clip || clip.status !== 'processing') throw new FrameStoreError(`clip ${clipId} is not processing: no frames are stored for it`);
+  const from = clip.finalFrames ?? 0;
+  // a retried write whose first try did get through: those frames are stored already, as they are
+  chunk = chunk.filter((f) => f.frame_number >= from);
+  if (!chunk.length) return from;
+  const end = from + chunk.length;
+  chunk.forEach((f, i) => {
+    if (f.frame_number !== from + i) throw new FrameStoreError(`final frames must continue at frame ${from + i}, got frame ${f.frame_number}`);
+  });
+  if (end > meta.frame_count) throw new FrameStoreError(`final frames ${from}..${end - 1} run past the clip's ${meta.frame_count} frames`);
+  await writeFrames(id, chunk, db);
+  const smpl = chunk.some((f) => f.persons.some((p) => p.smpl !== null));
+  const res = await db.collection(CLIPS).updateOne(
+    { _id: id, status: 'processing', $or: [{ finalFrames: from }, ...(from === 0 ? [{ finalFrames: { $exists: false } }] : [])] },
+    // `pose.smpl`: PHALP gives SMPL parameters; saveSequence sets it from the whole result at the end
+    { $set: { finalFrames: end, pose: { ...meta, smpl: smpl || meta.runner === 'phalp' } } },
+  );
+  if (res.matchedCount !== 1) throw new FrameStoreError(`clip ${clipId} changed while frames ${from}..${end - 1} were stored (canceled, or another attempt runs)`);
+  return end;
+}
+
+/** Forgets the frames stored while an earlier run of the clip worked (a new attempt, or a fallback runner starts over). */
+export async function resetFinalFrames(clipId: string, opts: { db?: Db } = {}): Promise<void> {
+  const id = toClipObjectId(clipId);
+  const db = opts.db ?? (await getDb());
+  await (await framesCollection(db)).deleteMany({ clipId: id });
+  await db.collection(CLIPS).updateOne({ _id: id }, { $set: { finalFrames: 0 }, $unset: { pose: '' } });
 }
 
 /** Frames from..to (inclusive) of a clip that are stored, in frame order. */

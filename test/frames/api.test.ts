@@ -100,12 +100,14 @@ describe('GET /api/clips/:id/frames (framesResponse)', () => {
     }
   });
 
-  it('404 for an unknown or malformed clip id, 409 while the clip is not done', async () => {
+  it('404 for an unknown or malformed clip id, 409 while no frame is final yet or the clip is queued', async () => {
     expect((await get('0123456789abcdef01234567', '')).status).toBe(404);
     expect((await get('nope', '')).status).toBe(404);
     const processing = await insertClip(db, { status: 'processing' });
     const res = await get(processing, '');
-    expect(res).toEqual({ status: 409, body: { error: 'clip is processing: frames exist when it is done' } });
+    expect(res).toEqual({ status: 409, body: { error: 'clip is processing and no frame is final yet: ask again after the next `frames` event', final_frames: 0 } });
+    const queued = await insertClip(db, { status: 'queued' });
+    expect(await get(queued, '')).toEqual({ status: 409, body: { error: 'clip is queued: frames exist while it is processing (the final ones so far) and when it is done' } });
   });
 
   it('410 when stored frames are gone (expired), never a silent gap', async () => {

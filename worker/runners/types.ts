@@ -1,4 +1,4 @@
-import type { PoseSequence, RunnerKind } from '../../lib/pose/types';
+import type { PoseFrame, PoseSequence, RunnerKind } from '../../lib/pose/types';
 import type { FrameIndex, VideoInfo } from '../../lib/video/types';
 
 /** A clip ready for pose estimation: its frames are extracted as JPGs, one per video frame. */
@@ -23,8 +23,20 @@ export interface RunnerProgress {
   logLine?: string;
 }
 
+/**
+ * Frames whose values (track ids included) will not change any more, handed out while the runner
+ * works: `frames` continue exactly where the previous call's ended (the first call starts at frame 0),
+ * and equal the frames of the sequence `run` resolves with. `meta` is that sequence minus its frames.
+ */
+export interface FinalFrames {
+  meta: Omit<PoseSequence, 'frames'>;
+  frames: PoseFrame[];
+}
+
 export interface RunContext {
   onProgress(p: RunnerProgress): void;
+  /** frames as soon as they are final (results while tracking runs); runners that cannot tell never call it */
+  onFinalFrames?(chunk: FinalFrames): void;
   /** aborted on cancel or timeout; the runner must stop and kill every child process */
   signal: AbortSignal;
 }

@@ -7,7 +7,7 @@ import { defaultIntrinsics } from './camera';
 import { workingSize } from './frames';
 import { DETECTOR_MODEL, findModelDir, modelBytes, modelDirCandidates, type LandmarkModel } from './models';
 import { runChunk, type ChunkResult } from './pool';
-import { stitchChunks } from './stitch';
+import { StreamingStitcher } from './stitch';
 import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions } from './tracker';
 
 /**
@@ -74,12 +74,35 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
 
       const threads = Math.max(1, Math.min(opts.threads ?? Math.min(2, os.availableParallelism()), Math.floor(n / MIN_FRAMES_PER_THREAD)));
       const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.round((i * n) / threads));
+      const runs = bounds.slice(0, -1).map((b, i) => {
+        const start = Math.max(0, b - (i > 0 ? OVERLAP : 0));
+        return { start, count: bounds[i + 1]! - start };
+      });
+      const meta: Omit<PoseSequence, 'frames'> = {
+        runner: 'cpu',
+        joint_set: BLAZEPOSE33.name,
+        joint_names: [...BLAZEPOSE33.names],
+        width: W,
+        height: H,
+        fps: frameIndex.fps,
+        frame_count: n,
+        intrinsics: config.intrinsics,
+      };
+      const frameAt = (i: number, persons: PoseFrame['persons']): PoseFrame => ({ frame_number: i, timestamp: frameIndex.pts[i] ?? i / frameIndex.fps, persons });
+      // frames are final once their run's ids are stitched: handed out as they are decided
+      const stitcher = new StreamingStitcher(runs, trackerOpts.memoryFrames);
+      const handOut = () => {
+        const { from, frames } = stitcher.drain();
+        if (frames.length && ctx.onFinalFrames) ctx.onFinalFrames({ meta, frames: frames.map((p, j) => frameAt(from + j, p)) });
+      };
       const total = n + OVERLAP * (threads - 1);
       let analysed = 0;
       let started = 0;
       let lastReport = 0;
       ctx.onProgress({ stage: 'loading-model', progress: 0 });
-      const onFrame = () => {
+      const onFrame = (run: number, frame: number, persons: PoseFrame['persons']) => {
+        stitcher.add(run, frame, persons);
+        handOut();
         analysed++;
         const now = performance.now();
         if (analysed === 1) { started = now; ctx.onProgress({ stage: 'tracking', progress: 0 }); }
@@ -95,13 +118,12 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
       signal.addEventListener('abort', onAbort, { once: true });
       let chunks: ChunkResult[];
       try {
-        chunks = await Promise.all(bounds.slice(0, -1).map((b, i) => {
-          const start = Math.max(0, b - (i > 0 ? OVERLAP : 0));
+        chunks = await Promise.all(runs.map(({ start, count }, i) => {
           // a run that starts mid-clip must find everybody within the overlap to stitch; the first need not
           const runConfig = { ...config, tracker: { ...config.tracker, eagerFrames: opts.tracker?.eagerFrames ?? (i > 0 ? OVERLAP : 0) } };
           return runChunk({
-            config: runConfig, framesDir: clip.framesDir, sourceWidth: W, sourceHeight: H, start, count: bounds[i + 1]! - start,
-            signal: stop.signal, onFrame,
+            config: runConfig, framesDir: clip.framesDir, sourceWidth: W, sourceHeight: H, start, count,
+            signal: stop.signal, onFrame: (frame, persons) => onFrame(i, frame, persons),
           }).catch((err: unknown) => { if (!stop.signal.aborted) stop.abort(err); throw err; });
         }));
       } catch (err) {
@@ -114,24 +136,16 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
       }
       signal.throwIfAborted();
 
-      const persons = stitchChunks(chunks, trackerOpts.memoryFrames);
-      const frames: PoseFrame[] = persons.map((p, i) => ({ frame_number: i, timestamp: frameIndex.pts[i] ?? i / frameIndex.fps, persons: p }));
+      // a frame the thread never reported counts as empty (as stitchChunks does)
+      stitcher.markFinished();
+      handOut();
+      const frames: PoseFrame[] = stitcher.all().map((p, i) => frameAt(i, p));
       runner.lastStats = {
         landmarks: chunks.reduce((s, c) => s + c.calls.landmarks, 0),
         detector: chunks.reduce((s, c) => s + c.calls.detector, 0),
         threads,
       };
-      return {
-        runner: 'cpu',
-        joint_set: BLAZEPOSE33.name,
-        joint_names: [...BLAZEPOSE33.names],
-        width: W,
-        height: H,
-        fps: frameIndex.fps,
-        frame_count: n,
-        intrinsics: config.intrinsics,
-        frames,
-      };
+      return { ...meta, frames };
     },
   };
   return runner;

@@ -14,8 +14,8 @@ export interface ChunkJob {
   /** frames to analyse from `start` */
   count: number;
   signal: AbortSignal;
-  /** called once per analysed frame (progress) */
-  onFrame(): void;
+  /** called once per analysed frame, in frame order, with its persons (local track ids) */
+  onFrame(frame: number, persons: PersonPose[]): void;
 }
 
 export interface ChunkResult {
@@ -58,7 +58,7 @@ export async function runChunk(job: ChunkJob): Promise<ChunkResult> {
     else if (m.type === 'result') {
       frames[m.index - job.start] = m.persons;
       inFlight--;
-      job.onFrame();
+      job.onFrame(m.index, m.persons);
       wake?.();
     } else if (m.type === 'done') onDone(m.calls);
     else fail(Object.assign(new Error(m.message), { stack: m.stack }));
