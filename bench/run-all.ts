@@ -3,7 +3,9 @@
  *
  * 1. The library benchmarks (bench/*.bench.ts that need no app): PHALP read vs Python, SMPL forward pass,
  *    ingest and stored bytes, video extraction/transcoding, the CPU runner, the coaching analysis
- *    (analysis: jitter raw vs smoothed, angle/smoothing cost, whole-clip analysis time).
+ *    (analysis: jitter raw vs smoothed, angle/smoothing cost, whole-clip analysis time), results while
+ *    tracking runs (streaming: upload to first playable frame and to done, CPU runner and the PHALP double
+ *    at 2 frames/s; it starts its own MongoDB, Redis and worker).
  * 2. A real app (scripts/start.ts, embedded MongoDB/Redis in a temp DATA_DIR; PHALP played by its TEST
  *    DOUBLE and a generated stand-in body model, so the mesh path is measured) with the sample clip
  *    processed, for the benchmarks that need one: the player in Chromium and the 1 GiB upload.

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { GET as getEvents } from '../../app/api/clips/[id]/events/route';
 import { GET as getFrames } from '../../app/api/clips/[id]/frames/route';
 import { GET as getPoses } from '../../app/api/clips/[id]/poses/route';
+import { expect } from 'vitest';
+import { getClipDoc } from '../../lib/clips/repo';
 import { decodePoseSequence } from '../../lib/pose/compact';
 import { asUser, params, type TestUser } from '../auth/helpers';
 import { SAMPLE_VIDEO } from '../foundation/helpers';
@@ -76,4 +78,71 @@ export function recordIds(into: IdsByFrame, frames: { frame_number: number; pers
     if (before !== undefined && before !== ids) throw new Error(`frame ${f.frame_number}: track ids ${before} were served, now ${ids}`);
     into.set(f.frame_number, ids);
   }
+}
+
+/**
+ * Follows a processing clip as a page does (its events; each new range of final frames from the frames
+ * API; the poses payload once while processing) and checks what results while tracking runs promise:
+ * frames arrive in several chunks before the job is done, the final count only grows, a frame not final
+ * yet is refused, and every track id served stays the same in the finished result. Returns the events.
+ */
+export async function expectFramesWhileTracking(user: TestUser, clipId: string, total: number, workerLog: () => string): Promise<FramesEvent[]> {
+  const served: IdsByFrame = new Map();
+  const whileProcessing: { final: number; fetchedTo: number; posesFinal: number | null }[] = [];
+  let loaded = 0;
+  const events = await followFrameEvents(user, clipId, async (e) => {
+    if (e.final_frames <= loaded) return;
+    // only the new range, as the page fetches it
+    const res = await framesApi(user, clipId, `from=${loaded}&to=${e.final_frames - 1}`);
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(200);
+    expect(res.body.from).toBe(loaded);
+    expect(res.body.final_frames).toBeGreaterThanOrEqual(e.final_frames);
+    recordIds(served, res.body.frames);
+    loaded = res.body.to + 1;
+    if (e.status === 'processing' && !res.body.complete) {
+      // a frame not final yet is refused, saying how many are
+      const ahead = res.body.final_frames < total ? await framesApi(user, clipId, `from=${res.body.final_frames}`) : null;
+      const posesNow = whileProcessing.length === 0 ? await posesApi(user, clipId) : null;
+      if (posesNow) {
+        expect(posesNow.status).toBe(200);
+        expect(posesNow.headers.get('cache-control')).toContain('no-store');
+        const finalInPoses = Number(posesNow.headers.get('x-final-frames'));
+        expect(finalInPoses).toBeGreaterThanOrEqual(e.final_frames);
+        // every frame of the clip is there; those not final yet are placeholders with nobody in them
+        expect(posesNow.seq!.frames).toHaveLength(total);
+        expect(posesNow.seq!.frames.slice(finalInPoses).every((f) => f.persons.length === 0)).toBe(true);
+        recordIds(served, posesNow.seq!.frames.slice(0, finalInPoses));
+      }
+      // (tracking goes on meanwhile: by now that frame may have become final)
+      if (ahead?.status === 409) expect(ahead.body.final_frames).toBeLessThanOrEqual(res.body.final_frames);
+      else if (ahead) expect([ahead.status, ahead.body.from]).toEqual([200, res.body.final_frames]);
+      whileProcessing.push({ final: e.final_frames, fetchedTo: res.body.to, posesFinal: posesNow ? Number(posesNow.headers.get('x-final-frames')) : null });
+    }
+  });
+
+  const done = await getClipDoc(clipId);
+  expect(done?.status, done?.error ?? '').toBe('done');
+  // frames became available in several chunks before the job was done
+  expect(whileProcessing.length, `${JSON.stringify(events)}\n${workerLog().slice(-3000)}`).toBeGreaterThanOrEqual(2);
+  expect(whileProcessing[0]!.final).toBeLessThan(total);
+  // the final count only grows
+  const counts = events.map((e) => e.final_frames);
+  expect(counts).toEqual([...counts].sort((a, b) => a - b));
+  expect(counts.at(-1)).toBe(total);
+  expect(events.at(-1)!.status).toBe('done');
+
+  // the whole result: every frame served earlier has the same track ids now
+  const all = await framesApi(user, clipId, `from=0&to=${total - 1}`);
+  expect(all.body).toMatchObject({ total_frames: total, final_frames: total, complete: true });
+  const finalIds: IdsByFrame = new Map();
+  recordIds(finalIds, all.body.frames);
+  for (const [frame, ids] of served) expect(finalIds.get(frame), `frame ${frame}`).toBe(ids);
+  expect(served.size).toBe(total);
+  // the done clip's poses payload is the whole result
+  const poses = await posesApi(user, clipId);
+  expect(poses.headers.get('x-final-frames')).toBe(String(total));
+  recordIds(finalIds, poses.seq!.frames);
+  // the worker found the runner's final result equal to what it had stored while tracking ran
+  expect(workerLog()).not.toContain('frames.stream-diverged');
+  return events;
 }
