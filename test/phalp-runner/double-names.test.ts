@@ -62,7 +62,9 @@ describe('the double imitates real names (IMITATES.json)', () => {
   });
 
   it('service.py builds and drives the tracker through exactly those names', () => {
-    for (const used of ['track.HMR2_4dhuman(cfg)', "config_name='config'", "version_base='1.2'", 'tracker.default_setup()', 'tracker.track()', 'cfg.video.source =', 'cfg.video.output_dir =', 'out[1]']) {
+    for (const used of ['track.HMR2_4dhuman(cfg)', "config_name='config'", "version_base='1.2'", 'tracker.default_setup()', 'tracker.track()', 'cfg.video.source =', 'cfg.video.output_dir =', 'out[1]',
+      // results while tracking runs: the frame loop's names it reads
+      "'progress_bar'", "loop_locals['list_of_frames']", "loop_locals['final_visuals_dic']", 'cfg.phalp.n_init']) {
       expect(SERVICE, used).toContain(used);
     }
   });

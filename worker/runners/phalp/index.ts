@@ -195,6 +195,26 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
       };
       const note = (line: string) => onLine({ kind: 'text', line });
 
+      // Results while tracking runs (warm service only): each `frames` event names a pickle of frames that
+      // are final (service.py, FinalFrames); they are read in order and handed on. A retried job (restarted
+      // service) starts at frame 0 again: frames already handed on are skipped. A chunk that cannot be read
+      // ends the streaming for this run (the final results still come from the whole pkl).
+      let handedOut = 0;
+      let streaming = !!ctx.onFinalFrames;
+      let reading: Promise<void> = Promise.resolve();
+      const onFrames = (e: { first: number; last: number; pkl: string }) => {
+        reading = reading.then(async () => {
+          if (!streaming || e.last < handedOut) return;
+          if (e.first > handedOut) throw new Error(`frames ${handedOut}..${e.first - 1} were never reported`);
+          const { frames, ...meta } = await readPhalpResults(e.pkl, { frameIndex: clip.frameIndex });
+          ctx.onFinalFrames!({ meta, frames: frames.slice(handedOut, e.last + 1) });
+          handedOut = e.last + 1;
+        }).catch((err: unknown) => {
+          streaming = false;
+          note(`[motion-coach] results while tracking stopped: ${(err as Error).message}`);
+        });
+      };
+
       let startedAt = Date.now();
       let result: { kind: 'spawn'; exit: Awaited<ReturnType<typeof runSpawned>> } | { kind: 'service'; outcome: JobOutcome } | null = null;
       try {
@@ -220,7 +240,10 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
           for (let attempt = 1; ; attempt++) {
             startedAt = Date.now();
             await removeOldResults(resultsDir);
-            const outcome = await service.run({ id: `${clip.clipId}-${attempt}`, source: paths.source, outputDir: paths.outputDir }, { onLine, signal: ctx.signal, timeoutMs: config.poseTimeoutMs });
+            const outcome = await service.run(
+              { id: `${clip.clipId}-${attempt}`, source: paths.source, outputDir: paths.outputDir },
+              { onLine, signal: ctx.signal, timeoutMs: config.poseTimeoutMs, onFrames },
+            );
             result = { kind: 'service', outcome };
             if ((outcome.kind === 'crashed' || outcome.kind === 'stalled') && attempt < 2 && !ctx.signal.aborted) {
               note(`[motion-coach] The PHALP service ${outcome.kind === 'crashed' ? `died (${outcome.exit.signal ?? `exit code ${outcome.exit.exitCode}`})` : `printed nothing for ${Math.round(outcome.silentMs / 1000)} s and was killed`}; restarting it and trying the job again.`);
@@ -240,6 +263,7 @@ export function createPhalpRunner(config: Config, options: PhalpRunnerOptions = 
           result = { kind: 'spawn', exit };
         }
       } finally {
+        await reading; // the last chunks are handed on before the run ends
         await new Promise<void>((resolve) => logFile.end(() => resolve())); // called on finish and on error
         await rename(partialLog, path.join(workDir, PHALP_LOG_FILE)).catch(() => {});
         await paths.release();

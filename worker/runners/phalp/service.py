@@ -26,6 +26,10 @@ Protocol (one JSON object per line):
     {"event": "ready", "load_seconds": S}             models loaded; waiting for jobs
     {"event": "fatal", "message": M}                  could not build the tracker (the traceback is on stderr); exits 1
     {"event": "start", "job": ID}
+    {"event": "frames", "job": ID, "first": A, "last": B, "pkl": PATH}
+                                                      frames A..B (0-based, inclusive) are final: PATH is a
+                                                      joblib pickle of their records, keyed and shaped like the
+                                                      results pkl (results while tracking runs, see below)
     {"event": "done", "job": ID, "pkl": PATH, "seconds": S}
     {"event": "failed", "job": ID, "message": M}      PHALP's own error (its traceback is on stdout/stderr)
     {"event": "canceled", "job": ID}                  SIGINT stopped the job; the models stay loaded
@@ -33,6 +37,19 @@ Protocol (one JSON object per line):
   on stderr (the three pipes are read separately; the worker waits for both marks before judging the job).
 Cancel: the worker sends SIGINT; Python raises KeyboardInterrupt in track() (which only catches
 Exception), the job ends as canceled and the service waits for the next one.
+
+Results while tracking runs (`frames` events): PHALP's frame loop is
+`for t_, frame_name in progress_bar(enumerate(list_of_frames), ...)` in PHALP.track() (phalp/trackers/PHALP.py,
+`progress_bar` imported at module level from phalp.utils.utils; older releases call rich's `track`), and it
+keeps every frame's record in its local `final_visuals_dic`. A track is confirmed after `cfg.phalp.n_init`
+hits and then written back into its n_init-1 previous frames, so once frame t is processed no later frame
+changes frames 0..t-n_init: they are final (PHALP itself renders frame t-n_init at that point). The service
+replaces that module-level progress function with a wrapper that, after each frame's loop body, reads
+`final_visuals_dic` and `list_of_frames` from track()'s frame and writes the newly final frames' records
+(without the large appearance/UV/mask entries the worker never reads) to
+<output_dir>/results/partial/frames_<A>_<B>.pkl, at most every CHUNK_SECONDS, and the rest when the loop
+ends. Nothing of PHALP's own code or results changes; if the progress function is not found, or anything
+in the hook fails, the job runs as before without `frames` events.
 """
 import json
 import logging
@@ -57,6 +74,11 @@ def open_events():
 
 
 EVENTS = None
+# results while tracking runs: at most one `frames` event this often (seconds), and the record keys left out
+CHUNK_SECONDS = 0.5
+HEAVY_KEYS = {'appe', 'loca', 'pose', 'uv', 'prediction_uv', 'prediction_pose', 'prediction_loca', 'frame', 'mask', 'embedding'}
+PROGRESS_NAMES = ('progress_bar', 'track')  # what PHALP.py calls its frame loop's progress iterator
+FINAL_FRAMES = None  # the running job's FinalFrames, or None
 
 
 def emit(event, **fields):
@@ -83,6 +105,86 @@ def build(overrides):
     return cfg, track.HMR2_4dhuman(cfg)
 
 
+class FinalFrames:
+    """Hands out the frames of the running track() that no later frame can change (see the docstring)."""
+
+    def __init__(self, job, output_dir, n_init):
+        self.job = job
+        self.dir = os.path.join(output_dir, 'results', 'partial')
+        self.n_init = n_init
+        self.sent = 0
+        self.last_emit = 0.0
+        self.broken = False
+
+    def processed(self, loop_locals, t):
+        final_end = t - self.n_init + 1  # frames 0..t-n_init are final
+        if final_end > self.sent and time.monotonic() - self.last_emit >= CHUNK_SECONDS:
+            self.emit(loop_locals, final_end)
+
+    def finish(self, loop_locals):
+        frames = loop_locals.get('list_of_frames')
+        if frames is not None:
+            self.emit(loop_locals, len(frames))
+
+    def emit(self, loop_locals, end):
+        if self.broken:
+            return
+        try:
+            frames = loop_locals['list_of_frames']
+            records = loop_locals['final_visuals_dic']
+            end = min(end, len(frames))
+            if end <= self.sent:
+                return
+            import joblib
+            chunk = {}
+            for key in frames[self.sent:end]:
+                rec = records.get(key)
+                if rec is not None:
+                    chunk[key] = {k: v for k, v in rec.items() if k not in HEAVY_KEYS}
+            os.makedirs(self.dir, exist_ok=True)
+            path = os.path.join(self.dir, f'frames_{self.sent:06d}_{end - 1:06d}.pkl')
+            joblib.dump(chunk, path + '.tmp')
+            os.replace(path + '.tmp', path)
+            emit('frames', job=self.job, first=self.sent, last=end - 1, pkl=path)
+            self.sent = end
+            self.last_emit = time.monotonic()
+        except Exception as e:  # never break PHALP's own run: without the hook the job ends as before
+            self.broken = True
+            print(f'[phalp-service] results while tracking are off for this job: {type(e).__name__}: {e}', file=sys.stderr)
+
+
+def install_frame_hook(tracker):
+    """Wraps the progress iterator of track()'s frame loop (a module-level name of PHALP.py) so the running
+    job's FinalFrames sees each processed frame. Returns the name wrapped, or None."""
+    module_globals = getattr(getattr(type(tracker), 'track', None), '__globals__', None) or {}
+    for name in PROGRESS_NAMES:
+        progress = module_globals.get(name)
+        if callable(progress):
+            break
+    else:
+        return None
+
+    def progress_with_final_frames(sequence, *args, **kwargs):
+        loop_frame = sys._getframe(1)  # track()'s frame: the caller of the loop's first next()
+        watcher = FINAL_FRAMES
+        for item in progress(sequence, *args, **kwargs):
+            yield item
+            if watcher is not None and isinstance(item, tuple) and item and isinstance(item[0], int):
+                watcher.processed(loop_frame.f_locals, item[0])
+        if watcher is not None:
+            watcher.finish(loop_frame.f_locals)
+
+    module_globals[name] = progress_with_final_frames
+    return name
+
+
+def n_init_of(cfg):
+    try:
+        return max(1, int(cfg.phalp.n_init))
+    except Exception:
+        return 5  # PHALP's default (phalp/configs/base.py)
+
+
 def mark_end(job):
     sys.stdout.write(f'\n{END_MARK} {job}\n')
     sys.stdout.flush()
@@ -91,11 +193,13 @@ def mark_end(job):
 
 
 def run_job(cfg, tracker, msg):
+    global FINAL_FRAMES
     job = msg.get('job')
     cfg.video.source = msg['source']
     cfg.video.output_dir = msg['output_dir']
     emit('start', job=job)
     t0 = time.monotonic()
+    FINAL_FRAMES = FinalFrames(job, msg['output_dir'], n_init_of(cfg))
     try:
         tracker.default_setup()
         out = tracker.track()
@@ -130,6 +234,9 @@ def main(overrides):
         sys.stderr.flush()
         emit('fatal', message=f'{type(e).__name__}: {e}')
         return 1
+    hooked = install_frame_hook(tracker)
+    if not hooked:
+        print('[phalp-service] no progress iterator found in PHALP.track(): results arrive when each job is done', file=sys.stderr)
     emit('ready', load_seconds=round(time.monotonic() - t0, 3))
     while True:
         try:

@@ -26,6 +26,8 @@ export type ServiceEvent =
   | { event: 'ready'; load_seconds: number }
   | { event: 'fatal'; message: string }
   | { event: 'start'; job: string }
+  /** frames first..last (inclusive) are final; `pkl` holds their records (results while tracking runs) */
+  | { event: 'frames'; job: string; first: number; last: number; pkl: string }
   | { event: 'done'; job: string; pkl: string; seconds: number }
   | { event: 'failed'; job: string; message: string }
   | { event: 'canceled'; job: string };
@@ -185,7 +187,7 @@ export class PhalpService {
   /** Runs one job on the ready service; `onLine` receives PHALP's console lines of this job. */
   async run(
     job: { id: string; source: string; outputDir: string },
-    ctx: { onLine(line: OutputLine): void; signal: AbortSignal; timeoutMs: number },
+    ctx: { onLine(line: OutputLine): void; signal: AbortSignal; timeoutMs: number; onFrames?(e: { first: number; last: number; pkl: string }): void },
   ): Promise<JobOutcome> {
     await this.ensureReady(ctx.onLine);
     const tree = this.tree;
@@ -208,7 +210,8 @@ export class PhalpService {
         };
         const onEvent = (e: ServiceEvent) => {
           if (!('job' in e) || e.job !== job.id) return;
-          if (e.event === 'done') finish(canceling ? { kind: 'canceled' } : { kind: 'done', pkl: e.pkl });
+          if (e.event === 'frames') ctx.onFrames?.(e);
+          else if (e.event === 'done') finish(canceling ? { kind: 'canceled' } : { kind: 'done', pkl: e.pkl });
           else if (e.event === 'failed') finish(canceling ? { kind: 'canceled' } : { kind: 'failed', message: e.message });
           else if (e.event === 'canceled') finish({ kind: 'canceled' });
         };
