@@ -9,7 +9,8 @@
  * - joints in video pixels: keypoints_3d + the PHALP camera projected with the clip's intrinsics
  *   (lib/viewer/projection.ts) when both exist, the stored keypoints_2d otherwise;
  * - bones of the joint set (lib/pose/joints.ts) in the athlete's colour (lib/viewer/colors.ts trackColor),
- *   white joint dots; opacity by state (STATE_OPACITY: held and interpolated frames faded) and, as in the
+ *   as filled quads of the line's width, white joint dots; one drawing per bone and per dot (ffmpeg blends
+ *   each drawing over its bounding box, so small drawings keep the overlay cheap); opacity by state (STATE_OPACITY: held and interpolated frames faded) and, as in the
  *   player, a dashed line for every frame that is not a detection. The athlete's label says the state
  *   ("held", "interpolated"), so a held frame never reads as a detection;
  * - the chosen joint angles (lib/pose/angles.ts, from the exported — raw or smoothed — 3D keypoints),
@@ -111,30 +112,42 @@ export function personPixels(p: PersonPose, meta: Pick<PoseMeta, 'intrinsics'>, 
 const SUB = 8;
 const q = (v: number) => Math.round(v * SUB);
 
-/** Bones as ASS drawing commands (open paths, stroked by the border); dashed when `dash` is given. */
-function bonePath(uv: Float64Array, bones: readonly (readonly [number, number])[], dash: [number, number] | null): string {
-  const parts: string[] = [];
+/**
+ * Bones as ASS drawing commands (open paths, stroked by the border), ONE DRAWING PER BONE: ffmpeg blends
+ * each drawing's bitmap over its bounding box, so one drawing for a whole skeleton would blend the box
+ * around the athlete (mostly empty) for every frame. Dashed when `dash` is given.
+ */
+function bonePaths(uv: Float64Array, bones: readonly (readonly [number, number])[], width: number, dash: [number, number] | null): string[] {
+  const out: string[] = [];
+  const h = width / 2;
+  // a segment as a filled quad of the line's width (a fill is much cheaper for libass than a stroked border)
+  const quad = (ax: number, ay: number, bx: number, by: number, nx: number, ny: number) =>
+    `m ${q(ax + nx)} ${q(ay + ny)} l ${q(bx + nx)} ${q(by + ny)} ${q(bx - nx)} ${q(by - ny)} ${q(ax - nx)} ${q(ay - ny)}`;
   for (const [a, b] of bones) {
     const x1 = uv[2 * a], y1 = uv[2 * a + 1], x2 = uv[2 * b], y2 = uv[2 * b + 1];
     if (!Number.isFinite(x1 + y1 + x2 + y2)) continue;
+    const len = Math.hypot(x2 - x1, y2 - y1);
+    if (len < 0.5) continue;
+    const dx = (x2 - x1) / len, dy = (y2 - y1) / len;
+    const nx = -dy * h, ny = dx * h;
     if (!dash) {
-      parts.push(`m ${q(x1)} ${q(y1)} l ${q(x2)} ${q(y2)}`);
+      out.push(quad(x1, y1, x2, y2, nx, ny));
       continue;
     }
-    const len = Math.hypot(x2 - x1, y2 - y1);
+    const parts: string[] = [];
     const [on, off] = dash;
     for (let s = 0; s < len; s += on + off) {
       const e = Math.min(len, s + on);
-      const t0 = s / len, t1 = e / len;
-      parts.push(`m ${q(x1 + (x2 - x1) * t0)} ${q(y1 + (y2 - y1) * t0)} l ${q(x1 + (x2 - x1) * t1)} ${q(y1 + (y2 - y1) * t1)}`);
+      parts.push(quad(x1 + dx * s, y1 + dy * s, x1 + dx * e, y1 + dy * e, nx, ny));
     }
+    out.push(parts.join(' '));
   }
-  return parts.join(' ');
+  return out;
 }
 
-/** Joint dots as small filled octagons. */
-function dotPath(uv: Float64Array, count: number, r: number): string {
-  const parts: string[] = [];
+/** Joint dots as small filled octagons, one drawing each (see bonePaths). */
+function dotPaths(uv: Float64Array, count: number, r: number): string[] {
+  const out: string[] = [];
   for (let j = 0; j < count; j++) {
     const x = uv[2 * j], y = uv[2 * j + 1];
     if (!Number.isFinite(x + y)) continue;
@@ -143,9 +156,9 @@ function dotPath(uv: Float64Array, count: number, r: number): string {
       const a = (i * Math.PI) / 4;
       pts.push(`${q(x + r * Math.cos(a))} ${q(y + r * Math.sin(a))}`);
     }
-    parts.push(`m ${pts[0]} l ${pts.slice(1).join(' ')}`);
+    out.push(`m ${pts[0]} l ${pts.slice(1).join(' ')}`);
   }
-  return parts.join(' ');
+  return out;
 }
 
 function fmtAngle(v: number | null, low: boolean): string {
@@ -186,10 +199,10 @@ export async function* overlayScript(meta: PoseMeta, frames: AsyncIterable<PoseF
       const color = assColor(trackColor(p.track_id));
       const alpha = assAlpha(STATE_OPACITY[p.state]);
       const detected = p.state === 'detected';
-      const lines = bonePath(uv, bones, detected ? null : [k.dash, k.gap]);
-      if (lines) chunk += ev(2, 'D', `{\\an7\\pos(0,0)\\bord${(k.line / 2).toFixed(2)}\\3c${color}\\3a${alpha}\\1a&HFF&\\p4}${lines}{\\p0}`);
-      const dots = dotPath(uv, Math.min(drawn, J), k.dot);
-      if (dots) chunk += ev(3, 'D', `{\\an7\\pos(0,0)\\bord0\\1c&HFFFFFF&\\1a${alpha}\\p4}${dots}{\\p0}`);
+      const boneTags = `{\\an7\\pos(0,0)\\bord0\\1c${color}\\1a${alpha}\\p4}`;
+      for (const line of bonePaths(uv, bones, k.line, detected ? null : [k.dash, k.gap])) chunk += ev(2, 'D', `${boneTags}${line}{\\p0}`);
+      const dotTags = `{\\an7\\pos(0,0)\\bord0\\1c&HFFFFFF&\\1a${alpha}\\p4}`;
+      for (const dot of dotPaths(uv, Math.min(drawn, J), k.dot)) chunk += ev(3, 'D', `${dotTags}${dot}{\\p0}`);
       // label above the athlete's box: number, and the state when it is not a detection
       const [bx, by] = p.bbox;
       if (Number.isFinite(bx + by)) {

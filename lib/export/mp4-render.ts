@@ -2,7 +2,7 @@
  * The MP4 export's ffmpeg run: the clip's playable copy with the overlay script (lib/export/mp4-overlay.ts)
  * burned in, with exactly the playable copy's frames and timestamps.
  *
- *   [0:v] trim (the range, by frame number), pad to even sizes as the playable copy
+ *   [0:v] trim (the range, by frame number), pad odd sizes to even ones as the playable copy does
  *         settb=1/1000, setpts=N*100          frame i at i × 100 ms: the script's clock (mp4-overlay.ts)
  *         ass=<script>                         libass draws the overlay
  *         settb=<stream time base>, setpts=<table: i -> the playable copy's pts of frame from+i>
@@ -24,10 +24,13 @@ export interface VideoTimeline {
   /** presentation timestamps of the decoded frames in order, in `timeBase` units */
   pts: number[];
   hasAudio: boolean;
+  /** coded picture size */
+  width: number;
+  height: number;
 }
 
 interface ProbePackets {
-  streams?: { index: number; codec_type?: string; time_base?: string }[];
+  streams?: { index: number; codec_type?: string; time_base?: string; width?: number; height?: number }[];
   packets?: { pts?: number; flags?: string }[];
   frames?: { pts?: number; best_effort_timestamp?: number }[];
 }
@@ -37,7 +40,7 @@ interface ProbePackets {
  * `expectedFrames` (packets the decoder drops, odd files), from the decoded frames themselves.
  */
 export async function probeTimeline(file: string, expectedFrames: number, signal?: AbortSignal): Promise<VideoTimeline> {
-  const info = await ffprobeJson<ProbePackets>(['-show_entries', 'stream=index,codec_type,time_base', file], signal);
+  const info = await ffprobeJson<ProbePackets>(['-show_entries', 'stream=index,codec_type,time_base,width,height', file], signal);
   const video = info.streams?.find((s) => s.codec_type === 'video');
   if (!video?.time_base) throw new VideoToolError(`no video stream in ${file}`);
   const [num, den] = video.time_base.split('/').map(Number);
@@ -53,7 +56,7 @@ export async function probeTimeline(file: string, expectedFrames: number, signal
   if (pts.length !== expectedFrames) {
     throw new VideoToolError(`the playable copy has ${pts.length} frames, the clip's results ${expectedFrames}: run the clip again`);
   }
-  return { timeBase: [num, den], pts, hasAudio };
+  return { timeBase: [num, den], pts, hasAudio, width: video.width ?? 0, height: video.height ?? 0 };
 }
 
 /** An ffmpeg expression of N (0-based frame) giving values[N], as a balanced tree of comparisons. */
@@ -95,7 +98,7 @@ export interface RenderOptions {
 }
 
 export async function renderOverlayVideo(o: RenderOptions): Promise<void> {
-  const { pts, timeBase, hasAudio } = o.timeline;
+  const { pts, timeBase, hasAudio, width, height } = o.timeline;
   const n = pts.length;
   if (!(o.from >= 0 && o.to < n && o.from <= o.to)) throw new Error(`frame range ${o.from}..${o.to} is outside the video's ${n} frames`);
   const count = o.to - o.from + 1;
@@ -103,8 +106,9 @@ export async function renderOverlayVideo(o: RenderOptions): Promise<void> {
   const out = pts.slice(o.from, o.to + 1).map((p) => p - pts[o.from] + pts[0]);
   const tb = `${timeBase[0]}/${timeBase[1]}`;
   const seconds = (p: number) => ((p - pts[0]) * timeBase[0]) / timeBase[1];
+  const pad = width % 2 || height % 2 ? 'pad=ceil(iw/2)*2:ceil(ih/2)*2,' : '';
   const graph = [
-    `[0:v:0]trim=start_frame=${o.from}:end_frame=${o.to + 1},pad=ceil(iw/2)*2:ceil(ih/2)*2,settb=1/1000,setpts=N*${SCRIPT_MS_PER_FRAME},` +
+    `[0:v:0]trim=start_frame=${o.from}:end_frame=${o.to + 1},${pad}settb=1/1000,setpts=N*${SCRIPT_MS_PER_FRAME},` +
       `ass=filename=${filterPath(o.script)},settb=${tb},setpts='${tableExpression(out)}'[v]`,
   ];
   if (hasAudio && !whole) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET } from '../../app/api/clips/[id]/export/route';
+import { resetConfigForTests } from '../../lib/config';
 import { closeDb, getDb } from '../../lib/db';
 import { parseExportQuery } from '../../lib/export';
 import { closeRenderQueue, renderQueue } from '../../lib/export/mp4';
@@ -138,7 +139,7 @@ describe('mp4 options', () => {
     for (let n = 0; n < values.length; n++) expect(evaluate(expr, n)).toBe(values[n]);
   });
 
-  it('the script: one drawing per athlete and frame, dashed and faded when not detected, the state spelled out', async () => {
+  it('the script: a drawing per bone and joint, dashed and faded when not detected, the state spelled out', async () => {
     let text = '';
     for await (const c of overlayScript(seq, seq.frames, { tracks: [1, 2], angles: ['left_knee_flexion'] })) text += c;
     const heldFrame = seq.frames.findIndex((f) => f.persons.some((p) => p.state === 'held'));
@@ -146,13 +147,16 @@ describe('mp4 options', () => {
     expect(text).toMatch(/PlayResX: 1280\nPlayResY: 720/);
     expect(text).toMatch(/· held/);
     expect(text).toMatch(/L knee flexion \d+°/);
+    // one drawing per bone: a detected athlete's bones opaque (alpha 00), one quad each; a held athlete's
+    // at 0.3 opacity (alpha B3) and dashed (several quads per bone)
     const bones = text.split('\n').filter((l) => l.startsWith('Dialogue: 2,'));
-    expect(bones.length).toBe(seq.frames.reduce((n, f) => n + f.persons.length, 0));
-    // a held athlete's bones: alpha of 0.3 opacity (B3) and more, shorter segments (dashes)
-    const held = bones.find((l) => l.includes('\\3a&HB3&'));
-    const det = bones.find((l) => l.includes('\\3a&H00&'));
-    expect(held && det).toBeTruthy();
-    expect(held!.split(' m ').length).toBeGreaterThan(det!.split(' m ').length);
+    const quads = (lines: string[]) => lines.reduce((n, l) => n + l.split(/[} ]m /).length - 1, 0) / lines.length;
+    const held = bones.filter((l) => l.includes('\\1a&HB3&'));
+    const det = bones.filter((l) => l.includes('\\1a&H00&'));
+    expect(held.length).toBeGreaterThan(0);
+    expect(det.length).toBeGreaterThan(held.length);
+    expect(quads(det)).toBe(1);
+    expect(quads(held)).toBeGreaterThan(2);
   });
 });
 
@@ -241,5 +245,23 @@ describe('GET /api/clips/:id/export?format=mp4', () => {
     expect((await res.json()).error).toMatch(/unknown joint angle elbow/);
     const off = await get('format=mp4&tracks=7');
     expect(off.status).toBe(400);
+  });
+
+  it('STORAGE=gridfs: the video read from GridFS, the render stored there and served from it', async () => {
+    process.env.STORAGE = 'gridfs';
+    resetConfigForTests();
+    try {
+      expect(blobStore().kind).toBe('gridfs');
+      await blobStore().putFile(clipKeys(clipId).playable, playable, { contentType: 'video/mp4' });
+      const { res } = await untilRendered('format=mp4&from=5&to=14&tracks=1');
+      expect(res.status).toBe(200);
+      const file = await save(res, 'gridfs.mp4');
+      const src = ffprobeFrames(playable);
+      expect(ffprobeFrames(file)).toEqual(src.slice(5, 15).map((p) => p - src[5] + src[0]));
+      expect((await blobStore().list(`${clipKeys(clipId).prefix}exports/`)).map((b) => b.size)).toEqual([fs.statSync(file).size]);
+    } finally {
+      delete process.env.STORAGE;
+      resetConfigForTests();
+    }
   });
 });
