@@ -248,13 +248,14 @@ describe('PHALP runner stops the whole process tree', () => {
     const t0 = Date.now();
     const err = await withDoubleEnv({ PHALP_DOUBLE_MODE: 'hang', PHALP_DOUBLE_FPS: '40', PHALP_DOUBLE_IGNORE_SIGTERM: '1' }, () =>
       expectRunnerError(
-        createPhalpRunner(phalpConfig({ POSE_TIMEOUT_MS: '1500' }), { killGraceMs: 500 }).run(clipFor(frames40, index40, workDir), recordingContext().ctx),
+        createPhalpRunner(phalpConfig({ POSE_TIMEOUT_MS: '5000' }), { killGraceMs: 500 }).run(clipFor(frames40, index40, workDir), recordingContext().ctx),
       ),
     );
     expect(err.code).toBe('timeout');
     expect(err.message).toMatch(/POSE_TIMEOUT_MS/);
+    // (5 s leaves a loaded 2-core machine time to start Python and reach the hang at 30 %)
     expect(err.options.logTail?.join('\n')).toMatch(/Tracking : frames .*30%/);
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(Date.now() - t0).toBeLessThan(20_000);
     await expectTreeGone(workDir);
   });
 

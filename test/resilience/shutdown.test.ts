@@ -44,8 +44,10 @@ async function exitWithin(w: WorkerProcess, ms: number): Promise<number | null> 
 }
 
 describe('worker shutdown (SIGTERM)', { timeout: 180_000 }, () => {
-  it('during a job: the job is handed back, another worker finishes it, no duplicates; the first exits 0 and leaves no child', async () => {
-    const w1 = pool.start({ PHALP_DOUBLE_FPS: '3', WORKER_SHUTDOWN_GRACE_MS: '1500' }); // 72 frames: ~24 s of tracking
+  // spawn: one track.py per job (its command line names the job's folder); service: the warm PHALP service
+  // (models loaded once; jobs reach it over its protocol, so no process names the folder)
+  it.each(['spawn', 'service'] as const)('during a job (PHALP_MODE=%s): the job is handed back, another worker finishes it, no duplicates; the first exits 0 and leaves no child', async (mode) => {
+    const w1 = pool.start({ PHALP_MODE: mode, PHALP_DOUBLE_FPS: '3', WORKER_SHUTDOWN_GRACE_MS: '1500' }); // 72 frames: ~24 s of tracking
     await waitForWorkerReady(w1);
     const clip = await acceptUpload(await testOwner(), multipartRequest({ name: 'sigterm.mp4', chunks: fileChunks(makeClip(tmp, 3)) }));
     await waitFor(async () => {
@@ -53,7 +55,7 @@ describe('worker shutdown (SIGTERM)', { timeout: 180_000 }, () => {
       return doc?.stage === 'tracking' && doc.progress > 0.3 ? doc : null;
     }, 60_000, 'tracking under way');
     const runsDir = clipLayout(getConfig().dataDir, clip.id).runsDir;
-    expect(processesMentioning(runsDir).length).toBeGreaterThan(0);
+    if (mode === 'spawn') expect(processesMentioning(runsDir).length).toBeGreaterThan(0);
     const children = descendantsOf(w1.child.pid!);
     expect(children.length).toBeGreaterThan(0);
 
@@ -69,7 +71,7 @@ describe('worker shutdown (SIGTERM)', { timeout: 180_000 }, () => {
     expect(await (await poseQueue().getJob(clip.id))?.getState()).toBe('waiting');
     expect((await getClipDoc(clip.id))?.status).toBe('queued');
 
-    const w2 = pool.start({ PHALP_DOUBLE_FPS: '200' });
+    const w2 = pool.start({ PHALP_MODE: mode, PHALP_DOUBLE_FPS: '200' });
     await waitForWorkerReady(w2);
     const done = await waitForStatus(clip.id, 'done', [w1, w2], 120_000);
     expect(await frameDocs(clip.id)).toEqual({ count: 72, distinct: 72 });
