@@ -1,0 +1,71 @@
+/**
+ * Results while tracking runs, in the browser: the clip page of a clip that is still processing (the CPU
+ * app, the real sample clip with unique bytes so it really runs) opens the player as soon as the first
+ * frames are final, plays them, shows the rest as "processing" on the timeline, and takes new frames
+ * live from the clip's events — fetching only each new range, without a reload — until the clip is done.
+ */
+import { expect, sameOrigin, test } from './auth';
+import type { PlayerWindow } from './playerPage';
+import { uniqueSample } from './samples';
+
+type StreamingPlayer = PlayerWindow & { __player: PlayerWindow['__player'] & { finalFrames(): number } };
+
+test('a processing clip plays its final frames and the count grows live until done', async ({ page, request, baseURL }) => {
+  test.setTimeout(420_000);
+  const res = await request.post(`${baseURL}/api/clips`, { multipart: { file: uniqueSample() }, headers: sameOrigin(baseURL!), timeout: 120_000 });
+  expect(res.status(), await res.text()).toBe(201);
+  const { id } = (await res.json()) as { id: string };
+
+  const requests: string[] = [];
+  let documentLoads = 0;
+  page.on('load', () => documentLoads++);
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith(`/api/clips/${id}/`) && !u.pathname.endsWith('/video')) requests.push(`${u.pathname.split('/').pop()}${u.search}`);
+  });
+  await page.goto(`${baseURL}/clips/${id}`);
+  // a mark on this document: it must still be there at the end (no reload)
+  await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+
+  // the player opens while the clip is processing
+  const note = page.getByTestId('final-frames');
+  await expect(note).toBeVisible({ timeout: 240_000 });
+  await expect(page.getByTestId('clip-status')).toContainText(/process|track/i);
+  await page.waitForFunction(() => ((window as unknown as StreamingPlayer).__player?.finalFrames() ?? 0) > 0, null, { timeout: 60_000 });
+  const first = Number(await note.getAttribute('data-final'));
+  expect(first).toBeGreaterThan(0);
+  expect(first).toBeLessThan(230);
+  // the frames not final yet are shown as processing on the timeline
+  await expect(page.getByTestId('coverage-processing').first()).toBeVisible();
+
+  // processed frames play: the frame counter moves
+  await page.waitForFunction(() => (document.querySelector('[data-testid=video]') as HTMLVideoElement).readyState >= 2, null, { timeout: 60_000 });
+  await page.keyboard.press('k');
+  await expect.poll(async () => Number(await page.getByTestId('frame-counter').textContent()), { timeout: 30_000 }).toBeGreaterThan(0);
+  await page.keyboard.press('k');
+
+  // the count grows live (events), the player takes the new frames
+  const counts = [first];
+  await expect
+    .poll(async () => {
+      counts.push(Number(await note.getAttribute('data-final').catch(() => '230')));
+      return counts.at(-1)!;
+    }, { timeout: 240_000, intervals: [500] })
+    .toBeGreaterThan(first);
+  await expect.poll(() => page.evaluate(() => (window as unknown as StreamingPlayer).__player.finalFrames()), { timeout: 60_000 }).toBeGreaterThan(first);
+
+  // until done: every frame is there, the processing strip is gone, the download menu is offered
+  await expect(note).toBeHidden({ timeout: 300_000 });
+  await expect.poll(() => page.evaluate(() => (window as unknown as StreamingPlayer).__player.finalFrames()), { timeout: 60_000 }).toBe(230);
+  await expect(page.getByTestId('coverage-processing')).toHaveCount(0);
+  expect(counts.filter((c, i) => i > 0 && c < counts[i - 1]!), `counts seen: ${counts.join(',')}`).toEqual([]);
+
+  // no reload, the whole sequence fetched once, then only new ranges, each starting where the last ended
+  expect(documentLoads).toBe(1);
+  expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+  expect(requests.filter((r) => r.startsWith('poses'))).toHaveLength(1);
+  const ranges = requests.filter((r) => r.startsWith('frames')).map((r) => new URLSearchParams(r.slice(r.indexOf('?'))));
+  expect(ranges.length).toBeGreaterThan(0);
+  for (let i = 1; i < ranges.length; i++) expect(Number(ranges[i]!.get('from'))).toBe(Number(ranges[i - 1]!.get('to')) + 1);
+  expect(Number(ranges.at(-1)!.get('to'))).toBe(229);
+});
