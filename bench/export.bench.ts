@@ -96,6 +96,16 @@ async function benchMp4(clipId: string, frames: number, dir: string) {
     `mp4 1080p        ${r.frames} frames in ${s.toFixed(1)} s = ${fps.toFixed(1)} frames/s wall (${fps >= 30 ? 'faster' : 'SLOWER'} than real time at 30 fps), ` +
       `cpu ${cpu.toFixed(1)} s = ${((cpu / r.frames) * 1000).toFixed(0)} ms/frame -> ${(r.frames / (cpu / cores)).toFixed(1)} frames/s on ${cores} idle cores; ${(size / 1048576).toFixed(1)} MB out`,
   );
+  // the same decode + H.264 encode without the overlay: what the overlay itself adds
+  const b0 = cpuSecondsWithChildren();
+  const t1 = performance.now();
+  execFileSync('ffmpeg', ['-v', 'error', '-i', video, '-map', '0:v', '-map', '0:a', '-c:a', 'copy', '-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20',
+    '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-g', '10', '-movflags', '+faststart', '-y', path.join(dir, 'plain.mp4')]);
+  const bs = (performance.now() - t1) / 1000;
+  const bcpu = cpuSecondsWithChildren() - b0;
+  console.log(
+    `  same re-encode without overlay: ${(frames / bs).toFixed(1)} frames/s wall, cpu ${((bcpu / frames) * 1000).toFixed(0)} ms/frame -> overlay + timestamps add ${(((cpu - bcpu) / frames) * 1000).toFixed(0)} ms/frame of cpu`,
+  );
 }
 
 async function main() {
