@@ -9,13 +9,17 @@
  * 2. A real app (scripts/start.ts, embedded MongoDB/Redis in a temp DATA_DIR; PHALP played by its TEST
  *    DOUBLE and a generated stand-in body model, so the mesh path is measured) with the sample clip
  *    processed, for the benchmarks that need one: the player in Chromium and the 1 GiB upload.
- * BENCH_ONLY=name,name runs a subset (names without .bench.ts).
+ * 3. bench/load.bench.ts starts its own app (web server and worker as separate processes, like the
+ *    several-web-apps test): 50 concurrent players, 20 uploads, the 1 GiB upload vs a bare Node server.
+ *    BENCH_LOAD_SECONDS / BENCH_POSES_SECONDS / BENCH_UPLOAD_MIB shorten it.
+ * BENCH_ONLY=name,name runs a subset (names without .bench.ts), e.g. BENCH_ONLY=load.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../scripts/services/free-port';
+import { benchSession } from './app-session';
 
 const root = path.resolve(import.meta.dirname, '..');
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
@@ -66,11 +70,15 @@ async function withApp(fn: (url: string) => Promise<void>) {
       if (Date.now() > until || app.exitCode !== null) throw new Error('the app did not start');
       await new Promise((r) => setTimeout(r, 500));
     }
+    // the app has accounts: the bench account signs up (fresh app) and uploads the sample clip
+    const { headers } = await benchSession(url);
     const form = new FormData();
     form.append('file', new Blob([fs.readFileSync(path.join(root, '../shared/samples/video/two_people_jump.mp4'))]), 'two_people_jump.mp4');
-    const { id } = (await (await fetch(`${url}/api/clips`, { method: 'POST', body: form })).json()) as { id: string };
+    const up = await fetch(`${url}/api/clips`, { method: 'POST', body: form, headers });
+    if (up.status !== 201) throw new Error(`bench clip upload answered ${up.status}: ${await up.text()}`);
+    const { id } = (await up.json()) as { id: string };
     for (;;) {
-      const clip = (await (await fetch(`${url}/api/clips/${id}`)).json()) as { status: string; error?: string };
+      const clip = (await (await fetch(`${url}/api/clips/${id}`, { headers })).json()) as { status: string; error?: string };
       if (clip.status === 'done') break;
       if (clip.status === 'failed') throw new Error(`bench clip failed: ${clip.error}`);
       await new Promise((r) => setTimeout(r, 1000));

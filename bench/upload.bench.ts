@@ -1,7 +1,8 @@
 /**
  * Upload throughput and the web server's peak memory for a 1 GiB upload (issue 2), through the REAL
  * Next.js server: POST /api/clips with a streamed multipart body (the sample video followed by 1 GiB of
- * filler, which ffprobe ignores, so the upload is accepted as a clip).
+ * filler, which ffprobe ignores, so the upload is accepted as a clip), and the same bytes to a bare Node
+ * HTTP server that only hashes and writes them (bench/upload-throughput.ts): the app/bare ratio.
  *
  * Needs a running app: BENCH_APP_URL (e.g. http://127.0.0.1:3000). `npm run bench` starts one. Signs in
  * (or signs up on a fresh app) as in bench/app-session.ts.
@@ -10,11 +11,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { benchSession } from './app-session';
+import { postLargeUpload, startBareUploadServer } from './upload-throughput';
 
 const line = (s: string) => process.stdout.write(`${s}\n`);
-const SAMPLE = path.resolve('../shared/samples/video/two_people_jump.mp4');
 const base = process.env.BENCH_APP_URL;
 const fillerMiB = Number(process.env.BENCH_UPLOAD_MIB ?? 1024);
 
@@ -58,50 +60,29 @@ async function main() {
   const rssBefore = pids.reduce((n, p) => n + memKb(p, 'VmRSS'), 0);
   const hwmBefore = pids.reduce((n, p) => n + memKb(p, 'VmHWM'), 0);
 
-  const boundary = '----mcbench';
-  const enc = new TextEncoder();
-  const head = enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench-1gib.mp4"\r\nContent-Type: video/mp4\r\n\r\n`);
-  const tail = enc.encode(`\r\n--${boundary}--\r\n`);
-  const sample = fs.readFileSync(SAMPLE);
-  const chunk = new Uint8Array(1024 * 1024);
-  // unique bytes each run, so the upload is never mistaken for an earlier one
-  new DataView(chunk.buffer).setFloat64(0, Date.now());
-  const total = head.length + sample.length + fillerMiB * chunk.length + tail.length;
-  let sent = 0;
-  let i = -2;
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      let part: Uint8Array;
-      if (i === -2) part = head;
-      else if (i === -1) part = sample;
-      else if (i < fillerMiB) part = chunk;
-      else if (i === fillerMiB) part = tail;
-      else return controller.close();
-      i++;
-      sent += part.length;
-      controller.enqueue(part);
-    },
-  });
   let peakRss = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, pids.reduce((n, p) => n + memKb(p, 'VmRSS'), 0));
   }, 50);
-  const t0 = performance.now();
-  const res = await fetch(`${base}/api/clips`, {
-    method: 'POST',
-    body,
-    headers: { ...session.headers, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(total) },
-    // @ts-expect-error Node's fetch needs this for a streamed request body
-    duplex: 'half',
-  });
-  const answer = await res.text();
-  const seconds = (performance.now() - t0) / 1000;
+  const app = await postLargeUpload(`${base}/api/clips`, session.headers, fillerMiB);
   clearInterval(sampler);
+  const { status, answer, seconds } = app;
   const hwmAfter = pids.reduce((n, p) => n + memKb(p, 'VmHWM'), 0);
-  const mib = sent / 1024 / 1024;
-  line(`upload ${mib.toFixed(0)} MiB through the web server: HTTP ${res.status} in ${seconds.toFixed(1)} s = ${(mib / seconds).toFixed(0)} MiB/s (includes sha256, disk write, ffprobe checks)`);
+  const mib = app.bytes / 1024 / 1024;
+  line(`upload ${mib.toFixed(0)} MiB through the web server: HTTP ${status} in ${seconds.toFixed(1)} s = ${(mib / seconds).toFixed(0)} MiB/s (includes sha256, disk write, ffprobe checks)`);
   line(`upload web server memory: RSS ${(rssBefore / 1024).toFixed(0)} MiB before, peak sampled RSS ${(peakRss / 1024).toFixed(0)} MiB during (+${((peakRss - rssBefore) / 1024).toFixed(0)} MiB); VmHWM ${(hwmBefore / 1024).toFixed(0)} -> ${(hwmAfter / 1024).toFixed(0)} MiB`);
-  if (res.status !== 201) line(`upload answer: ${answer.slice(0, 300)}`);
+  // the same bytes to a bare Node server that only hashes and writes them (its own process, same disk)
+  const bareDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-bare-upload-'));
+  const bare = await startBareUploadServer(bareDir);
+  try {
+    const b = await postLargeUpload(bare.url, {}, fillerMiB);
+    if (b.status !== 201) throw new Error(`bare server answered ${b.status}: ${b.answer.slice(0, 200)}`);
+    line(`upload ${mib.toFixed(0)} MiB to a bare Node server (sha256 + disk write only): ${b.seconds.toFixed(1)} s = ${b.mibPerSecond.toFixed(0)} MiB/s; app/bare throughput ratio ${(app.mibPerSecond / b.mibPerSecond).toFixed(2)} (target >= 0.9)`);
+  } finally {
+    await bare.stop();
+    fs.rmSync(bareDir, { recursive: true, force: true });
+  }
+  if (status !== 201) line(`upload answer: ${answer.slice(0, 300)}`);
   else {
     // remove the bench clip again
     const { id } = JSON.parse(answer);
