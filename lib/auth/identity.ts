@@ -3,6 +3,7 @@ import { findApiKey } from './api-keys';
 import { getAuth } from './better-auth';
 import { usersCollection, toObjectId, type Role } from './collections';
 import { requestOrigin } from './origin';
+import { cachedSession } from './session-cache';
 import { findShareByToken, type ShareRefusal } from './shares';
 import { adoptOrphansAtStartup } from './signup';
 
@@ -56,19 +57,24 @@ export async function actorForShareToken(token: string): Promise<{ actor: ShareA
   return { actor: { kind: 'share', linkId: found.share._id.toHexString(), clipId: found.share.clipId }, reason: null };
 }
 
-const SESSION_COOKIE = /(?:^|;\s*)(?:__Secure-)?better-auth\.session_token=/;
+const SESSION_COOKIE = /(?:^|;\s*)((?:__Secure-)?better-auth\.session_token=[^;]*)/;
 
 async function sessionActor(request: Request): Promise<UserActor | null> {
   const cookie = request.headers.get('cookie');
-  if (!cookie || !SESSION_COOKIE.test(cookie)) return null;
-  const auth = await getAuth(requestOrigin(request));
-  const found = await auth.api.getSession({ headers: request.headers, query: { disableRefresh: true } }).catch((err) => {
-    // better-auth wraps a database failure in a 500 APIError: surface the cause (e.g. MongoDB unreachable)
-    throw (err as { cause?: unknown })?.cause ?? err;
+  const token = cookie ? SESSION_COOKIE.exec(cookie)?.[1] : undefined;
+  if (!token) return null;
+  const origin = requestOrigin(request);
+  // remembered for a few seconds per process (lib/auth/session-cache.ts): one lookup per burst of requests
+  return cachedSession(`${origin} ${token}`, async () => {
+    const auth = await getAuth(origin);
+    const found = await auth.api.getSession({ headers: request.headers, query: { disableRefresh: true } }).catch((err) => {
+      // better-auth wraps a database failure in a 500 APIError: surface the cause (e.g. MongoDB unreachable)
+      throw (err as { cause?: unknown })?.cause ?? err;
+    });
+    if (!found) return null;
+    const u = found.user as typeof found.user & { role?: Role };
+    return { kind: 'user', userId: u.id, email: u.email, name: u.name, role: u.role === 'admin' ? 'admin' : 'coach', via: 'session' };
   });
-  if (!found) return null;
-  const u = found.user as typeof found.user & { role?: Role };
-  return { kind: 'user', userId: u.id, email: u.email, name: u.name, role: u.role === 'admin' ? 'admin' : 'coach', via: 'session' };
 }
 
 async function userActor(userId: string, via: UserActor['via']): Promise<UserActor | null> {

@@ -39,10 +39,10 @@ export function canClip(actor: Actor, action: ClipAction, clip: Pick<ClipDoc, '_
 export const NO_SUCH_CLIP = 'No such clip.';
 
 /** The clip, when the actor may do `action` to it; else 404, the same answer as for a missing clip. */
-export async function requireClip(actor: Actor, action: ClipAction, id: string): Promise<ClipDoc> {
+export async function requireClip(actor: Actor, action: ClipAction, id: string, load: (id: string) => Promise<ClipDoc | null> = getClipDoc): Promise<ClipDoc> {
   if (actor.kind === 'anonymous') throw new HttpError(404, NO_SUCH_CLIP);
   if (actor.kind === 'share' && actor.clipId !== id) throw new HttpError(404, NO_SUCH_CLIP);
-  const clip = await getClipDoc(id);
+  const clip = await load(id);
   if (!clip || !canClip(actor, action, clip)) throw new HttpError(404, NO_SUCH_CLIP);
   return clip;
 }

@@ -1,5 +1,5 @@
 import { blobStore, clipKeys } from '../storage';
-import { getClipDoc } from './repo';
+import { getClipDoc, type ClipDoc } from './repo';
 
 const CONTENT_TYPES: Record<string, string> = {
   'mov,mp4,m4a,3gp,3g2,mj2': 'video/mp4',
@@ -7,9 +7,9 @@ const CONTENT_TYPES: Record<string, string> = {
   'matroska,webm': 'video/webm',
 };
 
-/** The blob the browser plays: the H.264 copy when one was made, else the upload itself. */
-export async function clipVideoBlob(id: string): Promise<{ key: string; contentType: string } | null> {
-  const doc = await getClipDoc(id);
+/** The blob the browser plays: the H.264 copy when one was made, else the upload itself (`known`: the clip's document, when the caller has it). */
+export async function clipVideoBlob(id: string, known?: ClipDoc): Promise<{ key: string; contentType: string } | null> {
+  const doc = known ?? (await getClipDoc(id));
   if (!doc) return null;
   const keys = clipKeys(id);
   const store = blobStore();

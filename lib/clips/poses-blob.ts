@@ -4,6 +4,7 @@ import { log } from '../log';
 import { encodePoseSequence } from '../pose/compact';
 import { blobStore, clipKeys } from '../storage';
 import type { PoseFrame } from '../pose/types';
+import type { BlobInfo } from '../storage/blob-store';
 import type { FrameIndex } from '../video/types';
 import type { ClipDoc } from './repo';
 
@@ -33,6 +34,50 @@ export async function posesBlob(clip: ClipDoc): Promise<string | null> {
   if (!job) {
     job = build(id, key).finally(() => building.delete(key));
     building.set(key, job);
+  }
+  return job;
+}
+
+/**
+ * Payloads read from the store are kept in memory by key, up to 64 MiB per process (least recently
+ * used go first): a key's bytes never change (the result version is part of it), so a player's
+ * request costs no store read. Null when the clip has no stored poses.
+ */
+const MEMORY_LIMIT = 64 * 1024 * 1024;
+const memory = new Map<string, { info: BlobInfo; bytes: Buffer }>();
+let memoryBytes = 0;
+const reading = new Map<string, Promise<{ info: BlobInfo; bytes: Buffer } | null>>();
+
+export async function posesPayload(clip: ClipDoc): Promise<{ info: BlobInfo; bytes: Buffer } | null> {
+  const key = clipKeys(clip._id.toHexString()).poses(posesVersion(clip));
+  const hit = memory.get(key);
+  if (hit) {
+    memory.delete(key);
+    memory.set(key, hit);
+    return hit;
+  }
+  let job = reading.get(key);
+  if (!job) {
+    job = (async () => {
+      const stored = await posesBlob(clip);
+      const store = blobStore();
+      const info = stored ? await store.stat(stored) : null;
+      if (!stored || !info) return null;
+      const chunks: Buffer[] = [];
+      for await (const c of await store.read(stored)) chunks.push(c as Buffer);
+      const entry = { info, bytes: Buffer.concat(chunks) };
+      if (entry.bytes.length <= MEMORY_LIMIT / 4) {
+        memory.set(key, entry);
+        memoryBytes += entry.bytes.length;
+        for (const [k, e] of memory) {
+          if (memoryBytes <= MEMORY_LIMIT) break;
+          memory.delete(k);
+          memoryBytes -= e.bytes.length;
+        }
+      }
+      return entry;
+    })().finally(() => reading.delete(key));
+    reading.set(key, job);
   }
   return job;
 }

@@ -4,6 +4,8 @@ import { isMongoUnavailable } from '../db';
 import { countExport, countUpload } from '../auth/limits';
 import { fromOwnOrigin } from '../auth/origin';
 import { requireClip, type ClipAction } from '../auth/policy';
+import { forgetSessions } from '../auth/session-cache';
+import { forgetClipDocs, getClipDocCached } from '../clips/doc-cache';
 import { HttpError } from '../upload';
 import { httpMetrics, routeTemplate } from '../metrics/app';
 import { handle } from './respond';
@@ -30,6 +32,11 @@ export type RouteRule = 'public' | 'user' | 'admin' | 'viewer' | { clip: ClipAct
 
 export interface RouteOptions {
   rateLimit?: 'uploads' | 'exports';
+  /**
+   * For read-only routes a player calls many times a second (poses, video): the clip document may come
+   * from a short per-process memory (lib/clips/doc-cache.ts, dropped on every change of the clip).
+   */
+  cachedClip?: boolean;
 }
 
 type Params = Record<string, string | string[] | undefined>;
@@ -72,12 +79,21 @@ export function route<R extends RouteRule>(rule: R, handler: Handler<ActorFor<R>
         if (actor.kind === 'anonymous') throw new HttpError(401, 'Sign in first, or open a share link.');
         if (actor.kind === 'share' && !rule.share) throw new HttpError(401, 'A share link only shows its clip; sign in to do this.');
         const id = typeof params.id === 'string' ? params.id : '';
-        clip = await requireClip(actor, rule.clip, id);
+        clip = await requireClip(actor, rule.clip, id, opts.cachedClip && SAFE.has(request.method) ? getClipDocCached : undefined);
       }
       if (opts.rateLimit && actor.kind === 'user') {
         await (opts.rateLimit === 'uploads' ? countUpload : countExport)(actor.userId);
       }
-      return handler({ request, actor: actor as ActorFor<R>, params, clip });
+      try {
+        return await handler({ request, actor: actor as ActorFor<R>, params, clip });
+      } finally {
+        // a state change may end or change sessions (sign-out, deletion, role) or clips: nothing of before
+        // it is served from this process's memory after it (other processes: lib/auth/session-cache.ts)
+        if (!SAFE.has(request.method)) {
+          forgetSessions();
+          forgetClipDocs();
+        }
+      }
     });
     // time to the response headers (a video or event stream goes on after this), by route template
     const params: Params = (await context?.params?.catch(() => ({}))) ?? {};

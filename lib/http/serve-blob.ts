@@ -1,5 +1,8 @@
 import { Readable } from 'node:stream';
-import type { BlobStore } from '../storage/blob-store';
+import type { BlobInfo, BlobStore } from '../storage/blob-store';
+
+/** What serveBlob reads from: a blob store, or bytes held in memory (memoryBlob). */
+export type BlobSource = Pick<BlobStore, 'stat' | 'read'>;
 
 /**
  * Serves a blob of the store like a static file: ETag (If-None-Match -> 304), one HTTP Range per
@@ -8,7 +11,7 @@ import type { BlobStore } from '../storage/blob-store';
  */
 export async function serveBlob(
   request: Request,
-  store: BlobStore,
+  store: BlobSource,
   key: string,
   contentType: string,
   extraHeaders: Record<string, string> = {},
@@ -58,6 +61,14 @@ function rangeNotSatisfiable(size: number, base: Record<string, string>): Respon
   return new Response(null, { status: 416, headers: { ...base, 'content-range': `bytes */${size}` } });
 }
 
-async function body(store: BlobStore, key: string, start: number, end: number): Promise<ReadableStream<Uint8Array>> {
+async function body(store: BlobSource, key: string, start: number, end: number): Promise<ReadableStream<Uint8Array>> {
   return Readable.toWeb(await store.read(key, { start, end })) as ReadableStream<Uint8Array>;
+}
+
+/** A blob's bytes held in memory (a payload read once and kept), served by serveBlob like the stored blob. */
+export function memoryBlob(info: BlobInfo, bytes: Buffer): BlobSource {
+  return {
+    stat: async () => info,
+    read: async (_key, range) => Readable.from([bytes.subarray(range?.start ?? 0, (range?.end ?? bytes.length - 1) + 1)]),
+  };
 }

@@ -1,18 +1,19 @@
-import { partialPoses, posesBlob } from '@/lib/clips/poses-blob';
+import { partialPoses, posesPayload } from '@/lib/clips/poses-blob';
 import { finalFramesOf } from '@/lib/clips/repo';
 import { route } from '@/lib/http/route';
-import { serveBlob } from '@/lib/http/serve-blob';
-import { blobStore } from '@/lib/storage';
+import { memoryBlob, serveBlob } from '@/lib/http/serve-blob';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 /**
  * The whole pose sequence of a done clip in one compact binary response (lib/pose/compact.ts); owner,
- * admin, share viewers. Built once per result version and served from the blob store (ETag, 304).
+ * admin, share viewers. Built once per result version, stored with the clip's blobs, and served from
+ * memory once read (ETag, 304).
  * While the clip is processing: the frames final so far, the rest as empty placeholders (never cached);
  * `X-Final-Frames` / `X-Total-Frames` say how many are final.
  */
+// cachedClip: the clip document may come from a short per-process memory, dropped on every change of the clip
 export const GET = route({ clip: 'clip.view', share: true }, async ({ request, clip }) => {
   // private: per-caller data, never kept by a shared cache; Vary: the same URL answers differently per caller
   const vary = 'Cookie, Authorization, X-Share-Token';
@@ -25,10 +26,11 @@ export const GET = route({ clip: 'clip.view', share: true }, async ({ request, c
     });
   }
   if (clip.status !== 'done') return Response.json({ error: `clip is ${clip.status}, poses exist while it is processing and when it is done` }, { status: 409 });
-  const key = await posesBlob(clip);
-  if (!key) return Response.json({ error: 'this clip has no stored poses' }, { status: 404 });
+  // held in memory once read (lib/clips/poses-blob.ts): a player's request costs no store read
+  const payload = await posesPayload(clip);
+  if (!payload) return Response.json({ error: 'this clip has no stored poses' }, { status: 404 });
   const total = finalFramesOf(clip);
-  return serveBlob(request, blobStore(), key, 'application/octet-stream', { 'cache-control': 'private, no-cache', vary, ...finalHeaders(total, total) });
-});
+  return serveBlob(request, memoryBlob(payload.info, payload.bytes), payload.info.key, 'application/octet-stream', { 'cache-control': 'private, no-cache', vary, ...finalHeaders(total, total) });
+}, { cachedClip: true });
 
 const finalHeaders = (finalFrames: number, total: number) => ({ 'x-final-frames': String(finalFrames), 'x-total-frames': String(total) });

@@ -7,7 +7,8 @@ import { blobStore } from '@/lib/storage';
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
+// cachedClip: the clip document may come from a short per-process memory, dropped on every change of the clip
 export const GET = route({ clip: 'clip.view', share: true }, async ({ request, clip }) => {
-  const blob = await clipVideoBlob(clip._id.toHexString());
+  const blob = await clipVideoBlob(clip._id.toHexString(), clip);
   return blob ? serveBlob(request, blobStore(), blob.key, blob.contentType) : errorJson(404, 'No such clip, or its video is not ready yet.');
-});
+}, { cachedClip: true });
