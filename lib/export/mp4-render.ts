@@ -4,7 +4,7 @@
  *
  *   [0:v] trim (the range, by frame number), pad odd sizes to even ones as the playable copy does
  *         settb=1/1000, setpts=N*100          frame i at i × 100 ms: the script's clock (mp4-overlay.ts)
- *         ass=<script>                         libass draws the overlay
+ *         ass=<script>                         libass draws the overlay (one script per run of frames)
  *         settb=<stream time base>, setpts=<table: i -> the playable copy's pts of frame from+i>
  *   -fps_mode passthrough -enc_time_base <tb>  every frame encoded once, at that exact pts (the time base
  *                                             named: with an audio filter in the graph, -1 falls back to 1/fps)
@@ -81,8 +81,12 @@ export interface RenderOptions {
   /** the playable copy, a local file */
   video: string;
   timeline: VideoTimeline;
-  /** the ASS overlay script (mp4-overlay.ts), a local file */
-  script: string;
+  /**
+   * the ASS overlay scripts (mp4-overlay.ts), local files: script k holds output frames
+   * k × framesPerScript .. (k + 1) × framesPerScript − 1
+   */
+  scripts: string[];
+  framesPerScript: number;
   /** inclusive frame range */
   from: number;
   to: number;
@@ -107,10 +111,21 @@ export async function renderOverlayVideo(o: RenderOptions): Promise<void> {
   const tb = `${timeBase[0]}/${timeBase[1]}`;
   const seconds = (p: number) => ((p - pts[0]) * timeBase[0]) / timeBase[1];
   const pad = width % 2 || height % 2 ? 'pad=ceil(iw/2)*2:ceil(ih/2)*2,' : '';
-  const graph = [
-    `[0:v:0]trim=start_frame=${o.from}:end_frame=${o.to + 1},${pad}settb=1/1000,setpts=N*${SCRIPT_MS_PER_FRAME},` +
-      `ass=filename=${filterPath(o.script)},settb=${tb},setpts='${tableExpression(out)}'[v]`,
-  ];
+  // libass looks at every event of its script for every frame: one script for a long clip would make the
+  // render quadratic in its length. So each run of framesPerScript frames goes through its own `ass`
+  // (split, trim to the run, ass, concat back in order): a frame meets only its run's events.
+  const K = o.scripts.length;
+  if (K !== Math.ceil(count / o.framesPerScript)) throw new Error(`${K} overlay scripts for ${count} frames of ${o.framesPerScript}`);
+  const head = `[0:v:0]trim=start_frame=${o.from}:end_frame=${o.to + 1},${pad}settb=1/1000,setpts=N*${SCRIPT_MS_PER_FRAME}`;
+  const tail = `settb=${tb},setpts='${tableExpression(out)}'[v]`;
+  const graph =
+    K === 1
+      ? [`${head},ass=filename=${filterPath(o.scripts[0])},${tail}`]
+      : [
+          `${head},split=${K}${o.scripts.map((_, k) => `[s${k}]`).join('')}`,
+          ...o.scripts.map((script, k) => `[s${k}]trim=start_frame=${k * o.framesPerScript}:end_frame=${(k + 1) * o.framesPerScript},ass=filename=${filterPath(script)}[c${k}]`),
+          `${o.scripts.map((_, k) => `[c${k}]`).join('')}concat=n=${K}:v=1:a=0,${tail}`,
+        ];
   if (hasAudio && !whole) {
     const end = o.to + 1 < n ? `:end=${seconds(pts[o.to + 1]).toFixed(6)}` : '';
     graph.push(`[0:a:0]atrim=start=${seconds(pts[o.from]).toFixed(6)}${end},asetpts=PTS-STARTPTS[a]`);

@@ -196,8 +196,7 @@ export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = 
   // the owner lets a later worker start tell an abandoned folder (worker/leftovers.ts)
   await fsp.writeFile(path.join(dir, 'owner.json'), JSON.stringify({ host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() }));
   try {
-    const script = path.join(dir, 'overlay.ass');
-    await writeChunks(script, overlayScript(src.meta, src.frames(), { tracks: src.tracks, angles: options.angles, timeOrigin: 0 }));
+    const scripts = await writeScripts(dir, overlayScript(src.meta, src.frames(), { tracks: src.tracks, angles: options.angles, timeOrigin: 0 }), FRAMES_PER_SCRIPT);
     const local = store.localPath(video.key) ?? path.join(dir, 'video');
     if (!store.localPath(video.key)) await store.fetchToFile(video.key, local);
     const timeline = await probeTimeline(local, src.meta.frame_count, ctx.signal);
@@ -206,7 +205,8 @@ export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = 
     await renderOverlayVideo({
       video: local,
       timeline,
-      script,
+      scripts,
+      framesPerScript: FRAMES_PER_SCRIPT,
       from: src.from,
       to: src.to,
       fps: src.meta.fps,
@@ -232,12 +232,40 @@ export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = 
   }
 }
 
-async function writeChunks(file: string, chunks: AsyncIterable<string>): Promise<void> {
-  const ws = createWriteStream(file);
-  try {
-    for await (const c of chunks) if (!ws.write(c)) await once(ws, 'drain');
-  } finally {
+/** Output frames per overlay script (see mp4-render.ts: libass scans its whole script every frame). */
+export const FRAMES_PER_SCRIPT = 250;
+
+/** Writes the overlay as scripts of `perScript` frames each (the header, then the frames' events); returns their paths. */
+export async function writeScripts(dir: string, chunks: AsyncIterable<string>, perScript: number): Promise<string[]> {
+  const files: string[] = [];
+  let header: string | null = null;
+  let ws: ReturnType<typeof createWriteStream> | null = null;
+  let inFile = 0;
+  const close = async () => {
+    if (!ws) return;
     ws.end();
     await once(ws, 'close');
+    ws = null;
+  };
+  try {
+    for await (const c of chunks) {
+      if (header === null) {
+        header = c; // overlayScript yields the header first, then one chunk per frame
+        continue;
+      }
+      if (!ws || inFile === perScript) {
+        await close();
+        const file = path.join(dir, `overlay-${String(files.length).padStart(4, '0')}.ass`);
+        files.push(file);
+        ws = createWriteStream(file);
+        ws.write(header);
+        inFile = 0;
+      }
+      inFile++;
+      if (!ws.write(c)) await once(ws, 'drain');
+    }
+  } finally {
+    await close();
   }
+  return files;
 }

@@ -6,9 +6,9 @@ import { GET } from '../../app/api/clips/[id]/export/route';
 import { resetConfigForTests } from '../../lib/config';
 import { closeDb, getDb } from '../../lib/db';
 import { parseExportQuery } from '../../lib/export';
-import { closeRenderQueue, renderQueue } from '../../lib/export/mp4';
+import { closeRenderQueue, renderQueue, writeScripts } from '../../lib/export/mp4';
 import { overlayScript, personPixels } from '../../lib/export/mp4-overlay';
-import { tableExpression } from '../../lib/export/mp4-render';
+import { probeTimeline, renderOverlayVideo, tableExpression } from '../../lib/export/mp4-render';
 import { createLogger } from '../../lib/log';
 import { closeSharedRedis } from '../../lib/redis';
 import { blobStore, clipKeys } from '../../lib/storage';
@@ -245,6 +245,25 @@ describe('GET /api/clips/:id/export?format=mp4', () => {
     expect((await res.json()).error).toMatch(/unknown joint angle elbow/);
     const off = await get('format=mp4&tracks=7');
     expect(off.status).toBe(400);
+  });
+
+  it('long clips: the overlay in runs of frames, each run through its own libass, gives the same frames', async () => {
+    const sub = path.join(dir, 'runs');
+    fs.mkdirSync(sub, { recursive: true });
+    const scripts = await writeScripts(sub, overlayScript(seq, seq.frames.slice(3, 41), { tracks: [1, 2], angles: ['trunk_lean'] }), 10);
+    expect(scripts).toHaveLength(4);
+    const out = path.join(sub, 'runs.mp4');
+    const timeline = await probeTimeline(playable, N);
+    await renderOverlayVideo({ video: playable, timeline, scripts, framesPerScript: 10, from: 3, to: 40, fps: 30, graphFile: path.join(sub, 'graph.txt'), out });
+    const src = ffprobeFrames(playable);
+    expect(ffprobeFrames(out)).toEqual(src.slice(3, 41).map((p) => p - src[3] + src[0]));
+    // in the last run: athlete 1's bone is drawn there, at that frame
+    const f = 3 + 30 + seq.frames.slice(33, 41).findIndex((fr) => fr.persons.some((p) => p.track_id === 1 && p.state === 'detected'));
+    const p = seq.frames[f].persons.find((x) => x.track_id === 1)!;
+    const uv = personPixels(p, seq, new Float64Array(seq.joint_names.length * 2));
+    const [x, y] = [(uv[18] + uv[20]) / 2, (uv[19] + uv[21]) / 2];
+    expect(dist(pixel(frameRgb(out, f - 3), x, y), hexToRgb(trackColor(1)))).toBeLessThan(70);
+    expect(dist(pixel(frameRgb(out, f - 3), x, y), pixel(frameRgb(playable, f), x, y))).toBeGreaterThan(60);
   });
 
   it('STORAGE=gridfs: the video read from GridFS, the render stored there and served from it', async () => {
