@@ -6,22 +6,22 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 failed=()
-mkdir -p test-results
-rm -f test-results/vitest.json test-results/vitest-rerun.json test-results/playwright.json
+mkdir -p test-results test-reports  # test-reports: the runners' JSON (Playwright empties test-results when it starts)
+rm -f test-reports/vitest.json test-reports/vitest-rerun.json test-reports/playwright.json
 step() { echo; echo "=== $1"; }
 
 step "type check (tsc --noEmit)"
 npx tsc --noEmit -p . || failed+=("typecheck")
 
 step "unit and integration tests (vitest)"
-if ! npx vitest run --reporter=default --reporter=json --outputFile=test-results/vitest.json; then
+if ! npx vitest run --reporter=default --reporter=json --outputFile=test-reports/vitest.json; then
   # The MongoDB of machines without a Linux mongod runs under Wine, which sometimes crashes as many
   # connections close at once; the harness restarts it (test/setup/global-services.ts), but the file
   # that was running fails. Failed files get ONE more run, named here; the summary counts that run.
-  mapfile -t again < <(node scripts/vitest-failed-files.cjs test-results/vitest.json)
+  mapfile -t again < <(node scripts/vitest-failed-files.cjs test-reports/vitest.json)
   if [ ${#again[@]} -gt 0 ] && [ ${#again[@]} -le 10 ]; then
     step "vitest: one more run of the ${#again[@]} failed file(s): ${again[*]}"
-    npx vitest run "${again[@]}" --reporter=default --reporter=json --outputFile=test-results/vitest-rerun.json || failed+=("vitest")
+    npx vitest run "${again[@]}" --reporter=default --reporter=json --outputFile=test-reports/vitest-rerun.json || failed+=("vitest")
   else
     failed+=("vitest")
   fi
@@ -31,7 +31,7 @@ step "build the web app (next build)"
 if npx next build > test-results/next-build.log 2>&1; then
   echo "built"
   step "browser tests (playwright, /usr/bin/chromium)"
-  PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/playwright.json npx playwright test --reporter=list,json || failed+=("playwright")
+  PLAYWRIGHT_JSON_OUTPUT_NAME=test-reports/playwright.json npx playwright test --reporter=list,json || failed+=("playwright")
 else
   tail -60 test-results/next-build.log
   failed+=("next build")
@@ -43,7 +43,7 @@ const fs = require("fs");
 let passed = 0, failedN = 0, skipped = 0;
 // vitest: per file, the re-run (when there was one) replaces the first run of that file
 const files = new Map();
-for (const name of ["test-results/vitest.json", "test-results/vitest-rerun.json"]) {
+for (const name of ["test-reports/vitest.json", "test-reports/vitest-rerun.json"]) {
   try { for (const f of JSON.parse(fs.readFileSync(name, "utf8")).testResults) files.set(f.name, f); } catch {}
 }
 for (const f of files.values()) {
@@ -52,7 +52,7 @@ for (const f of files.values()) {
   // a file that failed outside its tests (import error, a failing beforeAll) counts as one failure
   if (f.status !== "passed" && !tests.some((a) => a.status === "failed")) failedN++;
 }
-try { const s = JSON.parse(fs.readFileSync("test-results/playwright.json", "utf8")).stats;
+try { const s = JSON.parse(fs.readFileSync("test-reports/playwright.json", "utf8")).stats;
   passed += s.expected + s.flaky; failedN += s.unexpected; skipped += s.skipped;
   if (s.flaky) console.log(`\nplaywright: ${s.flaky} test(s) passed only on their retry (flaky), counted as passed`); } catch {}
 console.log(`\n${passed} passed, ${failedN} failed, ${skipped} skipped`);

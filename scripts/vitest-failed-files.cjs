@@ -1,5 +1,5 @@
 // Prints the test files that failed in a vitest JSON report (one per line, relative paths), for
-// scripts/test-all.sh's one re-run. Usage: node scripts/vitest-failed-files.cjs test-results/vitest.json
+// scripts/test-all.sh's one re-run. Usage: node scripts/vitest-failed-files.cjs test-reports/vitest.json
 const fs = require('fs');
 const path = require('path');
 let report;
