@@ -14,7 +14,7 @@ import { createDoneClip, differingPixels, openPlayer, seekAndSettle, settle, typ
 
 type AnalysisStats = { anglesRenders: number; arcs3d: number; arcsOverlay: number; analysisMs: number | null; angleSeriesMs: number | null };
 type Hook = PlayerWindow & { __player: { shown(): 'raw' | 'smoothed' }; __playerStats: AnalysisStats };
-interface ApiPerson { track_id: number; state: string; joint_angles: Record<string, number | null>; joint_angles_low_validity: Record<string, boolean> }
+interface ApiPerson { track_id: number; state: string; keypoints_2d: number[][]; joint_angles: Record<string, number | null>; joint_angles_low_validity: Record<string, boolean> }
 interface ApiFrames { smoothed: boolean; frames: { frame_number: number; persons: ApiPerson[] }[] }
 
 const KNEE = 'left_knee_flexion';
@@ -176,9 +176,19 @@ test.describe.serial('Angles panel with CPU results', () => {
     await expect(range).toContainText(`range ${Math.round(max - min)}°`);
   });
 
-  test('the Raw/Smoothed switch changes the drawn pose; paused frames carry arcs, playback does not re-render the panel', async ({ page }, testInfo) => {
+  test('the Raw/Smoothed switch changes the drawn pose; paused frames carry arcs, playback does not re-render the panel', async ({ page, request }, testInfo) => {
+    // the frame near 60 where smoothing moves track 1's stored 2D joints the most (a detection inside a
+    // short segment, or one the fit already matches, is left as it was: the switch cannot move it there)
+    const near = measured.filter((m) => Math.abs(m - 60) <= 30);
+    const [raw2d, smooth2d] = await Promise.all([false, true].map((sm) => frames(request, base(), id, near[0], near[near.length - 1], sm)));
+    const track1 = (b: ApiFrames, f: number) => b.frames.find((x) => x.frame_number === f)?.persons.find((p) => p.track_id === 1)?.keypoints_2d.flat() ?? [];
+    const shift = (f: number) => {
+      const [a, b] = [track1(raw2d, f), track1(smooth2d, f)];
+      return a.length && a.length === b.length ? Math.max(...a.map((v, i) => Math.abs(v - b[i]))) : 0;
+    };
+    const f = near.reduce((best, x) => (shift(x) > shift(best) ? x : best), near[0]);
+    expect(shift(f), 'smoothing moves some stored 2D joint of track 1 near frame 60').toBeGreaterThan(1);
     await openPlayer(page, base(), id);
-    const f = nearest(measured, 60);
     await seekAndSettle(page, f);
     expect(await page.evaluate(() => (window as unknown as Hook).__player.shown())).toBe('smoothed');
     await twoFrames(page);
@@ -199,12 +209,12 @@ test.describe.serial('Angles panel with CPU results', () => {
     const raw3d = await shotViewer(page, testInfo, `cpu-raw-${f}.png`);
     expect(await differingPixels(page, smoothed3d, raw3d)).toBeGreaterThan(30);
     expect(overlayDiff(smoothedOverlay, await overlayPixels(page))).toBeGreaterThan(30);
+    // the drawn joints are the shown sequence's (the CPU runner's 3D joints through its camera): they move
+    // with the switch where the stored joints do
     const rawJoints = await page.evaluate(() => (window as unknown as Hook).__player.projectedJoints());
-    const moved = rawJoints['1'].some((v, i) => Math.abs(v - joints['1'][i]) > 0.5);
-    // OPEN QUESTION (left for the next session): in the last full run track 1's drawn 2D joints did not move
-    // at this frame although the 3D and overlay pictures changed (the arcs' values alone could explain that).
-    // Recorded, not asserted, until it is understood; issue 9 stays open for it.
-    testInfo.annotations.push({ type: 'open-question', description: `CPU track 1 2D joints moved by the switch: ${moved}` });
+    const moved = Math.max(...rawJoints['1'].map((v, i) => Math.abs(v - joints['1'][i])));
+    testInfo.annotations.push({ type: 'figure', description: `frame ${f}: smoothing moves stored 2D joints up to ${shift(f).toFixed(1)} px, drawn joints up to ${moved.toFixed(1)} px` });
+    expect(moved, `drawn joints of track 1 at frame ${f} move with the switch`).toBeGreaterThan(0.5);
     await page.getByTestId('smooth-toggle').click();
     await expect(page.getByTestId('smooth-toggle')).toHaveAttribute('aria-pressed', 'true');
 
@@ -218,6 +228,9 @@ test.describe.serial('Angles panel with CPU results', () => {
 
     // playing: no arcs, and the panel does not follow the frames (its cursor and values move outside React)
     const before = (await stats(page)).anglesRenders;
+    // the checkbox just clicked has the focus, and Space on a checkbox toggles it (the player's keys
+    // leave form fields alone): a coach clicks the picture first, so the test moves the focus away
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.locator('body').press('Space');
     await page.waitForFunction((f0) => (window as unknown as Hook).__player.frame() > f0 + 30, f, { timeout: 30_000 });
     expect((await stats(page)).arcs3d).toBe(0);
