@@ -127,13 +127,15 @@ async function main() {
     };
     const port = await findFreePort();
     const url = `http://127.0.0.1:${port}`;
-    const web = startWebApp('web', port, { ...common, DATA_DIR: path.join(tmp, 'web') });
+    // STORAGE=disk: the web server and the worker share DATA_DIR (one machine); gridfs: each its own
+    const dataDir = (name: string) => path.join(tmp, STORAGE === 'disk' ? 'data' : name);
+    const web = startWebApp('web', port, { ...common, DATA_DIR: dataDir('web') });
     stops.unshift(() => web.stop('SIGTERM', 20_000));
     procs.push(web);
     const worker = startWorkerProcess('worker', {
       ...common,
       LOG_LEVEL: 'info',
-      DATA_DIR: path.join(tmp, 'worker'),
+      DATA_DIR: dataDir('worker'),
       POSE_RUNNER: 'phalp',
       PHALP_DIR: path.join(ROOT, 'test/fixtures/phalp-double'),
       PHALP_PYTHON: '/usr/bin/python3',

@@ -174,7 +174,12 @@ describe('two web apps, three workers, one queue (STORAGE=gridfs, nothing shared
     // the first account, signed up on web app A; its session cookie is good on B (same database and secret)
     session = await retried('sign-up on web app A', () => benchSession(a.url));
     for (const web of [a, b]) {
-      const me = await retried(`GET ${web.url}/api/me`, async () => (await get(`${web.url}/api/me`)).text());
+      // /api/me answers user null while MongoDB restarts (the session could not be looked up): asked again
+      const me = await retried(`GET ${web.url}/api/me`, async () => {
+        const text = await (await get(`${web.url}/api/me`)).text();
+        if (!JSON.parse(text).user) throw new Error(`GET ${web.url}/api/me: 503-like answer while MongoDB restarts: ${text}`);
+        return text;
+      });
       expect(JSON.parse(me).user?.email, `GET ${web.url}/api/me: ${me}\n${web.app.output().slice(-2000)}`).toBe('bench@bench.example.com');
     }
 
