@@ -35,7 +35,7 @@ export type PlayerHook = {
   storedJoints2d(): Record<string, number[]>;
   jointCount: number;
 };
-export type PlayerWindow = Window & { __player: PlayerHook; __playerStats: { renders: number; frameJsMs: number[]; frameGlMs: number[]; firstFrameAt: number | null } };
+export type PlayerWindow = Window & { __player: PlayerHook; __playerStats: { renders: number; frameJsMs: number[]; frameGlMs: number[]; firstFrameAt: number | null; renderedFrame: number } };
 
 /** Opens the clip page and waits until poses are loaded and the 3D view has rendered once. */
 export async function openPlayer(page: Page, baseURL: string, id: string): Promise<void> {
@@ -56,10 +56,9 @@ export async function settle(page: Page, frame: number): Promise<void> {
     const v = document.querySelector('[data-testid=video]') as HTMLVideoElement;
     return !v.seeking && (window as unknown as PlayerWindow).__player.videoFrame() === f;
   }, frame);
-  const renders = await page.evaluate(() => (window as unknown as PlayerWindow).__playerStats.renders);
-  // one more animation frame so the 3D view has drawn what it was asked to
+  // the 3D view has drawn this frame (an empty or stale canvas fails here), then one more animation frame
+  await page.waitForFunction((f) => (window as unknown as PlayerWindow).__playerStats.renderedFrame === f, frame);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  expect(await page.evaluate(() => (window as unknown as PlayerWindow).__playerStats.renders)).toBeGreaterThanOrEqual(renders);
 }
 
 /** Pixels of a PNG screenshot whose colour is close in hue to `rgb` and clearly saturated (not grid, not background). */

@@ -174,6 +174,10 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
     gl.compile(scene, camera);
   }, [gl, scene, camera, tracks]);
 
+  useEffect(() => {
+    (window as unknown as { __viewer3d?: unknown }).__viewer3d = { camera, scene, gl }; // DEBUG-TEMP
+  }, [camera, scene, gl]);
+
   const grid = useMemo(() => {
     const size = Math.max(10, Math.ceil(frame.extent * 3));
     const g = new THREE.GridHelper(size, size, '#3d4a5e', '#262e3b');
@@ -260,9 +264,19 @@ function SceneContent({ seq, bodies, bones, jointCount, faces, store, stats, fra
   }, [tracks, arcs, seq, bodies, store, stats, syncBodies, invalidate, camera, gl, jointCount]);
 
   // We render ourselves (priority 1) to time the GL work apart from the JS work above.
+  const uploadsSeen = useRef('');
   useFrame(({ gl, scene, camera: cam }) => {
     const t0 = performance.now();
     gl.render(scene, cam);
+    // A render that first uploads something (an arc's geometry, a label's texture, a shader program: what
+    // a paused frame draws for the first time) can come out wrong under a software GL (SwiftShader: a
+    // grey veil over the whole view), and with on-demand rendering it would stay on screen until the next
+    // change. Draw once more (next animation frame) whenever the GPU resources changed.
+    const uploads = `${gl.info.programs?.length ?? 0}|${gl.info.memory.geometries}|${gl.info.memory.textures}`;
+    if (uploads !== uploadsSeen.current) {
+      uploadsSeen.current = uploads;
+      requestAnimationFrame(() => invalidate());
+    }
     if (stats.measureGl) gl.getContext().finish();
     pushSample(stats.frameGlMs, performance.now() - t0);
     stats.renders++;
