@@ -10,7 +10,9 @@ import { hashToken, plausibleToken } from './tokens';
  * after that SIGNUP decides: open (anyone), invite (a single-use invite from an admin), closed.
  */
 export async function hasAnyUser(): Promise<boolean> {
-  return (await (await usersCollection()).estimatedDocumentCount()) > 0;
+  // one indexed read, exact: estimatedDocumentCount() reads collection metadata, which MongoDB may leave
+  // wrong after an unclean shutdown (a crashed mongod then said "no account yet" with accounts present)
+  return (await (await usersCollection()).findOne({}, { projection: { _id: 1 } })) !== null;
 }
 
 /** Cheap early answer before better-auth hashes a password (the binding decision is claimSignup). */
