@@ -25,7 +25,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon, { type RequestSpec } from 'autocannon';
+import http from 'node:http';
 import { findFreePort } from '../scripts/services/free-port';
 import { startEmbeddedMongo } from '../scripts/services/mongo';
 import { startEmbeddedRedis } from '../scripts/services/redis';
@@ -41,13 +41,20 @@ import {
 } from '../scripts/services/web-processes';
 import { syntheticSequence } from '../test/frames/synthetic-sequence';
 import { benchSession } from './app-session';
-import { postFile, postLargeUpload, SAMPLE, startBareUploadServer } from './upload-throughput';
+import { runLoad } from './load-client';
+import { postFile, postLargeUpload, SAMPLE, startBareServer, startBareUploadServer } from './upload-throughput';
 
 const line = (s: string) => process.stdout.write(`${s}\n`);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const POSES_SECONDS = Number(process.env.BENCH_POSES_SECONDS ?? 20);
 const UPLOAD_MIB = Number(process.env.BENCH_UPLOAD_MIB ?? 1024);
 const STORAGE = process.env.BENCH_STORAGE ?? 'disk';
+/** load client processes (bench/load-client.ts): autocannon in the bench's own process was the bottleneck */
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 2);
+/** which phases run (comma-separated): poses, upload, mixed */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'poses,upload,mixed').split(',').map((x) => x.trim()));
+/** what a browser sends (Chrome over HTTPS; over plain HTTP it leaves out br) */
+const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
 const PLAYERS = 50;
 const UPLOADS = 20;
 const FRAMES = 312;
@@ -84,19 +91,18 @@ function latencyLine(label: string, times: number[], seconds: number): string {
   return `${label}: ${(times.length / seconds).toFixed(0)} requests/s, latency p50 ${percentile(s, 0.5).toFixed(0)} ms, p95 ${percentile(s, 0.95).toFixed(0)} ms, p99 ${percentile(s, 0.99).toFixed(0)} ms (${times.length} responses)`;
 }
 
-/** Runs autocannon; latencies are kept per status (200 = whole poses payload, 206 = video Range). */
-async function load(url: string, requests: RequestSpec[], seconds: number) {
-  const byStatus = new Map<number, number[]>();
-  const inst = autocannon({ url, connections: PLAYERS, duration: seconds, timeout: 10, requests });
-  inst.on('response', (_client, status, _bytes, ms) => {
-    const list = byStatus.get(status) ?? [];
-    list.push(ms);
-    byStatus.set(status, list);
+/** One GET with node:http: the body as sent (not decompressed) and its headers. */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
-  const result = await inst;
-  const all = [...byStatus.values()].flat();
-  const wrong = [...byStatus.entries()].filter(([s]) => s !== 200 && s !== 206).map(([s, l]) => `${l.length} x HTTP ${s}`);
-  return { result, byStatus, all, errors: result.errors + result.timeouts + result.non2xx, wrong };
 }
 
 async function waitForClip(url: string, headers: Record<string, string>, id: string, timeoutMs: number) {
@@ -174,13 +180,34 @@ async function main() {
     line(`load: clip ${id}: ${FRAMES} frames, ${ATHLETES} athletes, poses payload ${(payloadBytes / 1024).toFixed(0)} KiB, video ${(videoSize / 1024 / 1024).toFixed(1)} MiB; storage ${STORAGE}; web server and worker are processes of their own`);
     memory.take();
 
-    // 1. poses only, the worker idle
-    const posesReq: RequestSpec = { method: 'GET', path: `/api/clips/${id}/poses`, headers };
-    const p = await load(url, [posesReq], POSES_SECONDS);
-    line(latencyLine(`load poses only (${PLAYERS} concurrent players, ${POSES_SECONDS} s, worker idle)`, p.byStatus.get(200) ?? [], p.result.duration) + ` (target >= 500 requests/s, p99 <= 200 ms)`);
-    line(`load poses only: errors ${p.errors}${p.wrong.length ? ` (${p.wrong.join(', ')})` : ''}; ${memory.take()}`);
+    // 1. poses only, the worker idle: as a browser asks (compressed variant) and without Accept-Encoding
+    // (identity); each next to the client's ceiling: a bare Node server answering the same bytes from memory
+    const posesPath = `/api/clips/${id}/poses`;
+    const spec = (base: string, h: Record<string, string>, seconds: number) => ({ url: base, connections: PLAYERS, seconds, timeout: 10, headers: h, posesPath });
+    if (PHASES.has('poses')) {
+      for (const [label, h] of [
+        [`Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}`, { ...headers, 'accept-encoding': BROWSER_ACCEPT_ENCODING }],
+        ['no Accept-Encoding', headers],
+      ] as const) {
+        const sample = await rawGet(`${url}${posesPath}`, h);
+        if (sample.status !== 200) throw new Error(`poses answered ${sample.status}`);
+        const encoding = (sample.headers['content-encoding'] as string | undefined) ?? 'identity';
+        const payloadFile = path.join(tmp, 'payload.bin');
+        fs.writeFileSync(payloadFile, sample.body);
+        const bareServer = await startBareServer('bare-payload-server.mjs', encoding === 'identity' ? [payloadFile] : [payloadFile, encoding]);
+        const c = await runLoad(spec(bareServer.url, {}, POSES_SECONDS), CLIENTS);
+        await bareServer.stop();
+        const what = `${label}: ${encoding}, ${(sample.body.length / 1024).toFixed(0)} KiB`;
+        line(latencyLine(`load client ceiling (${CLIENTS} autocannon processes, ${PLAYERS} connections, bare Node server, same bytes from memory; ${what})`, c.byStatus.get(200) ?? [], c.duration) + `, errors ${c.errors}`);
+        memory.take();
+        const p = await runLoad(spec(url, h, POSES_SECONDS), CLIENTS);
+        line(latencyLine(`load poses only (${PLAYERS} concurrent players, ${POSES_SECONDS} s, worker idle; ${what})`, p.byStatus.get(200) ?? [], p.duration) + ` (target >= 500 requests/s, p99 <= 200 ms)`);
+        line(`load poses only: errors ${p.errors}${p.wrong.length ? ` (${p.wrong.join(', ')})` : ''}; ${memory.take()}`);
+      }
+    }
 
     // 2. 1 GiB upload: the app vs a bare Node server that only hashes and writes the same bytes
+    if (PHASES.has('upload')) {
     const app = await postLargeUpload(`${url}/api/clips`, headers, UPLOAD_MIB);
     const appMem = memory.take();
     if (app.status === 201) await fetch(`${url}/api/clips/${(JSON.parse(app.answer) as { id: string }).id}`, { method: 'DELETE', headers });
@@ -191,30 +218,23 @@ async function main() {
     await bare.stop();
     const mib = app.bytes / 1024 / 1024;
     line(`load upload ${mib.toFixed(0)} MiB: app ${app.mibPerSecond.toFixed(0)} MiB/s (${app.seconds.toFixed(1)} s, HTTP ${app.status}), bare Node server (sha256 + write) ${b.mibPerSecond.toFixed(0)} MiB/s (${b.seconds.toFixed(1)} s): ratio ${(app.mibPerSecond / b.mibPerSecond).toFixed(2)} (target >= 0.9); during the app's upload ${appMem}`);
+    }
 
     // 3. the mixed load: players (poses + video Range) while 20 uploads arrive and the worker works
-    let rangeNo = 0;
-    const videoReq: RequestSpec = {
-      method: 'GET',
-      path: `/api/clips/${id}/video`,
-      headers,
-      setupRequest: (req) => {
-        const start = ((rangeNo++ * 7919 * 4096) % Math.max(1, videoSize - 262_144)) | 0;
-        return { ...req, headers: { ...headers, range: `bytes=${start}-${start + 262_143}` } };
-      },
-    };
+    if (PHASES.has('mixed')) {
+    const browser = { ...headers, 'accept-encoding': BROWSER_ACCEPT_ENCODING };
     const uploadsStarted = performance.now();
     const uploads = Promise.all(
       Array.from({ length: UPLOADS }, () => postLargeUpload(`${url}/api/clips`, headers, 1).then((r) => ({ ...r, at: (performance.now() - uploadsStarted) / 1000 }))),
     );
-    const mixed = await load(url, [posesReq, videoReq], LOAD_SECONDS);
+    const mixed = await runLoad({ ...spec(url, browser, LOAD_SECONDS), video: { path: `/api/clips/${id}/video`, size: videoSize } }, CLIENTS);
     const ups = await uploads;
     const upIds = ups.filter((u) => u.status === 201).map((u) => (JSON.parse(u.answer) as { id: string }).id);
     const statuses = await Promise.all(upIds.map(async (x) => ((await (await fetch(`${url}/api/clips/${x}`, { headers })).json()) as { status: string }).status));
     const count = (s: string) => statuses.filter((x) => x === s).length;
-    line(latencyLine(`load mixed (${PLAYERS} players, poses + 256 KiB video Range, ${LOAD_SECONDS} s, ${UPLOADS} uploads, worker busy) all`, mixed.all, mixed.result.duration));
-    line(latencyLine('load mixed: poses', mixed.byStatus.get(200) ?? [], mixed.result.duration));
-    line(latencyLine('load mixed: video Range', mixed.byStatus.get(206) ?? [], mixed.result.duration));
+    line(latencyLine(`load mixed (${PLAYERS} players, poses + 256 KiB video Range, ${LOAD_SECONDS} s, ${UPLOADS} uploads, worker busy) all`, mixed.all, mixed.duration));
+    line(latencyLine('load mixed: poses', mixed.byStatus.get(200) ?? [], mixed.duration));
+    line(latencyLine('load mixed: video Range', mixed.byStatus.get(206) ?? [], mixed.duration));
     line(`load mixed: errors ${mixed.errors}${mixed.wrong.length ? ` (${mixed.wrong.join(', ')})` : ''}; ${memory.take()}`);
     const upTimes = ups.map((u) => u.at).sort((a, b) => a - b);
     line(
@@ -223,6 +243,7 @@ async function main() {
     );
     const workerErrors = worker.output().split('\n').filter((l) => /"level":"error"/.test(l));
     if (workerErrors.length) line(`load: worker errors: ${workerErrors.slice(0, 3).join('\n')}`);
+    }
   } catch (err) {
     for (const p of procs) line(`--- ${p.name} output (end):\n${p.output().slice(-3000)}`);
     throw err;

@@ -60,8 +60,13 @@ export async function postLargeUpload(url: string, headers: Record<string, strin
 }
 
 /** The bare server in its own process (like the app), writing into `dir`; stop() ends it. */
-export async function startBareUploadServer(dir: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(import.meta.dirname, 'bare-upload-server.mjs'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startBareUploadServer(dir: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  return startBareServer('bare-upload-server.mjs', [dir]);
+}
+
+/** One of the bench's bare Node servers (bench/*.mjs: prints "listening <port>") in its own process; stop() ends it. */
+export async function startBareServer(script: string, args: string[]): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(import.meta.dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -69,7 +74,7 @@ export async function startBareUploadServer(dir: string): Promise<{ url: string;
       const m = /listening (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
-    child.once('exit', (code) => reject(new Error(`bare upload server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return {
     url: `http://127.0.0.1:${port}/`,
