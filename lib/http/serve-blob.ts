@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { BlobInfo, BlobStore } from '../storage/blob-store';
 
-/** What serveBlob reads from: a blob store, or bytes held in memory (memoryBlob). */
-export type BlobSource = Pick<BlobStore, 'stat' | 'read'>;
+/** What serveBlob reads from: a blob store, or bytes held in memory (memoryBlob, which also gives them whole). */
+export type BlobSource = Pick<BlobStore, 'stat' | 'read'> & { bytes?(start: number, end: number): Uint8Array };
 
 /**
  * Serves a blob of the store like a static file: ETag (If-None-Match -> 304), one HTTP Range per
@@ -62,6 +62,17 @@ function rangeNotSatisfiable(size: number, base: Record<string, string>): Respon
 }
 
 async function body(store: BlobSource, key: string, start: number, end: number): Promise<ReadableStream<Uint8Array>> {
+  if (store.bytes) {
+    // bytes in memory go out as one chunk of a plain web stream: neither a Node stream wrapped per request
+    // nor a copy (a Uint8Array body is copied whole by the Response; a byte stream would detach it)
+    const chunk = store.bytes(start, end);
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+  }
   return Readable.toWeb(await store.read(key, { start, end })) as ReadableStream<Uint8Array>;
 }
 
@@ -70,5 +81,6 @@ export function memoryBlob(info: BlobInfo, bytes: Buffer): BlobSource {
   return {
     stat: async () => info,
     read: async (_key, range) => Readable.from([bytes.subarray(range?.start ?? 0, (range?.end ?? bytes.length - 1) + 1)]),
+    bytes: (start, end) => bytes.subarray(start, end + 1),
   };
 }
