@@ -19,8 +19,14 @@ export function startRenderWorker(log: Logger, opts: { concurrency?: number } = 
       const jobLog = log.child({ clipId: job.data.clipId, jobId: job.id });
       jobLog.info('render.started', { options: job.data.options });
       try {
-        const r = await renderMp4Job(job.data, { signal: controller.signal, onProgress: (f) => void job.updateProgress(f).catch(() => {}) });
-        jobLog.info('render.done', { ms: r.ms, frames: r.frames, fps: Math.round((r.frames / r.ms) * 10000) / 10 });
+        const r = await renderMp4Job(job.data, {
+          signal: controller.signal,
+          onProgress: (f) => void job.updateProgress(f).catch(() => {}),
+          onNote: (note) => jobLog.warn('render.skeleton-only', { note }),
+        });
+        const fps = Math.round((r.frames / r.ms) * 10000) / 10;
+        if (r.stored) jobLog.info('render.done', { ms: r.ms, frames: r.frames, fps, silhouette: r.silhouette });
+        else jobLog.info('render.discarded', { ms: r.ms, frames: r.frames, reason: 'the clip was deleted or got new results during the render' });
         return r;
       } catch (err) {
         jobLog.error('render.failed', { error: err });

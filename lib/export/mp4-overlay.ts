@@ -15,7 +15,10 @@
  *   ("held", "interpolated"), so a held frame never reads as a detection;
  * - the chosen joint angles (lib/pose/angles.ts, from the exported — raw or smoothed — 3D keypoints),
  *   with "~" after a value whose segment points along the line of sight (low validity);
- * - frame number (the clip's own numbering) and the frame's time in the clip (seconds).
+ * - frame number (the clip's own numbering) and the frame's time in the clip (seconds);
+ * - with a body model (`silhouette`, lib/export/mp4-silhouette.ts), the person's SMPL mesh silhouette under
+ *   the skeleton, filled in the athlete's colour at the player's mesh opacity (SILHOUETTE_OPACITY) times
+ *   the state's: held and interpolated frames fainter, as the skeleton.
  *
  * Timing: the render pipeline numbers the output frames i = 0..n-1 and shows frame i at i × 100 ms
  * while the script is applied (the real timestamps are put back afterwards), so event i runs from
@@ -25,6 +28,7 @@ import { ANGLE_DEFS, anglesWithValidity } from '../pose/angles';
 import { jointSet } from '../pose/joints';
 import type { PoseMeta } from '../frames/repo';
 import type { PersonPose, PoseFrame } from '../pose/types';
+import { outlineDrawing, type Outline } from './mp4-silhouette';
 import { STATE_OPACITY, trackColor, hexToRgb } from '../viewer/colors';
 import { projectPoints } from '../viewer/projection';
 
@@ -38,7 +42,12 @@ export interface OverlayOptions {
   angles: string[];
   /** the frames' times are shown relative to this clip time (seconds); 0 = the clip's own clock */
   timeOrigin?: number;
+  /** a person's mesh silhouette in video pixels, or null (no body model, no SMPL): drawn under the skeleton */
+  silhouette?: (p: PersonPose) => Outline | null;
 }
+
+/** The silhouette's fill opacity at a detection: the player's (components/player/VideoPane.tsx, 0.28). */
+export const SILHOUETTE_OPACITY = 0.28;
 
 /** Sizes in video pixels, scaled with the picture's height (the player draws 3 CSS px lines). */
 export function overlayScale(height: number) {
@@ -199,6 +208,11 @@ export async function* overlayScript(meta: PoseMeta, frames: AsyncIterable<PoseF
       const color = assColor(trackColor(p.track_id));
       const alpha = assAlpha(STATE_OPACITY[p.state]);
       const detected = p.state === 'detected';
+      const outline = opts.silhouette?.(p);
+      if (outline) {
+        const fill = assAlpha(SILHOUETTE_OPACITY * STATE_OPACITY[p.state]);
+        chunk += ev(1, 'D', `{\\an7\\pos(0,0)\\bord0\\1c${color}\\1a${fill}\\p4}${outlineDrawing(outline)}{\\p0}`);
+      }
       const boneTags = `{\\an7\\pos(0,0)\\bord0\\1c${color}\\1a${alpha}\\p4}`;
       for (const line of bonePaths(uv, bones, k.line, detected ? null : [k.dash, k.gap])) chunk += ev(2, 'D', `${boneTags}${line}{\\p0}`);
       const dotTags = `{\\an7\\pos(0,0)\\bord0\\1c&HFFFFFF&\\1a${alpha}\\p4}`;

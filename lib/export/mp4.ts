@@ -9,9 +9,15 @@
  * - Render jobs have their own BullMQ queue (`export-render`, job id = the cache key), taken by every
  *   worker process next to its pose jobs with their own slot (worker/render-jobs.ts): a render never
  *   waits behind tracking, nor tracking behind a render.
- * - The worker (renderMp4Job) writes the overlay script (mp4-overlay.ts) from the stored frames, renders
- *   (mp4-render.ts) in its scratch folder and puts the file into the store (disk or GridFS), removing the
- *   renders of earlier result versions of the clip. Deleting the clip removes them with its other blobs.
+ * - The worker (renderMp4Job) writes the overlay script (mp4-overlay.ts) from the stored frames, with the
+ *   mesh silhouette (mp4-silhouette.ts) when the clip has SMPL parameters and the SMPL model file
+ *   (SMPL_MODEL_PATH) is there, renders (mp4-render.ts) in its scratch folder and puts the file into the
+ *   store (disk or GridFS), removing the renders of earlier result versions of the clip.
+ * - Deleting the clip removes its renders with its other blobs (lib/clips/service.ts removeClip: the
+ *   clip's whole prefix). A render that ends while the clip is deleted, or after its results changed
+ *   (run again), checks the clip AFTER storing its file and deletes the file if the clip is gone or its
+ *   result version is not the one rendered: with the delete's order (document, then blobs) no render
+ *   outlives its clip.
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -26,19 +32,22 @@ import { clipVideoBlob } from '../clips/files';
 import { posesVersion } from '../clips/poses-blob';
 import { getConfig } from '../config';
 import { getDb } from '../db';
+import { SmplEvaluator } from '../smpl/forward';
+import { loadSmplModelCached } from '../smpl/load';
 import { CLIPS, toClipObjectId } from '../frames/repo';
 import { listWorkers } from '../queue';
 import { bullConnection } from '../redis';
 import { blobStore, clipKeys } from '../storage';
 import { workRoot } from '../storage/layout';
 import { overlayScript } from './mp4-overlay';
+import { SilhouetteTracer } from './mp4-silhouette';
 import { probeTimeline, renderOverlayVideo } from './mp4-render';
 import { exportBaseName, type NameParts } from './naming';
 import { ExportError, openExportSource, type ExportSource } from './source';
 
 export const RENDER_QUEUE = 'export-render';
 /** bump when the drawing or the encoding changes: earlier renders are then not served any more */
-export const MP4_RENDER_REVISION = 'r1';
+export const MP4_RENDER_REVISION = 'r2';
 
 export interface Mp4Options {
   from: number | null;
@@ -55,6 +64,8 @@ export interface RenderJobData {
   version: string;
   key: string;
   options: Mp4Options;
+  /** draw the SMPL mesh silhouette (the web process saw the model file and the clip has SMPL parameters) */
+  bodyModel?: boolean;
 }
 
 export type RenderState =
@@ -70,9 +81,12 @@ export function resultVersion(clip: ClipVersionFields): string {
   return posesVersion({ finishedAt: clip.finishedAt ?? null, updatedAt: clip.updatedAt ?? clip.finishedAt! });
 }
 
-/** Store key and job id of a render: result version + the resolved options. */
-export function renderKey(clipId: string, version: string, src: Pick<ExportSource, 'from' | 'to' | 'tracks' | 'smoothed'>, angles: string[]): { key: string; jobId: string } {
-  const what = JSON.stringify({ r: MP4_RENDER_REVISION, from: src.from, to: src.to, tracks: src.tracks, smooth: src.smoothed, angles });
+/**
+ * Store key and job id of a render: result version + the resolved options + the body model file drawn
+ * with (`body`: its size and mtime, null without one), so placing or replacing the model renders again.
+ */
+export function renderKey(clipId: string, version: string, src: Pick<ExportSource, 'from' | 'to' | 'tracks' | 'smoothed'>, angles: string[], body: string | null = null): { key: string; jobId: string } {
+  const what = JSON.stringify({ r: MP4_RENDER_REVISION, from: src.from, to: src.to, tracks: src.tracks, smooth: src.smoothed, angles, body });
   const hash = createHash('sha256').update(what).digest('hex').slice(0, 20);
   return { key: `${exportsPrefix(clipId)}${version}-${hash}.mp4`, jobId: `mp4-${clipId}-${version}-${hash}` };
 }
@@ -106,6 +120,8 @@ const JOB_OPTIONS = {
 
 export interface RequestMp4Context {
   db?: Db;
+  /** defaults to SMPL_MODEL_PATH */
+  smplModelPath?: string;
   hideFilename?: boolean;
   /** called once when this request starts a render or serves the file (not for progress polls): the hourly export allowance */
   onCounted?: () => Promise<void>;
@@ -122,7 +138,8 @@ export async function requestMp4(clip: ClipVersionFields, opts: Mp4Options, ctx:
   const names: NameParts = { clipId, filename: ctx.hideFilename ? null : src.filename, from: src.from, to: src.to, tracks: src.tracks, smoothed: src.smoothed };
   const filename = `${exportBaseName(names)}.mp4`;
   const version = resultVersion(clip);
-  const { key, jobId } = renderKey(clipId, version, src, opts.angles);
+  const body = src.hasSmpl && src.meta.intrinsics ? await bodyModelSignature(ctx.smplModelPath ?? getConfig().smplModelPath) : null;
+  const { key, jobId } = renderKey(clipId, version, src, opts.angles, body);
   const store = blobStore();
   const done = await store.stat(key);
   if (done) {
@@ -144,13 +161,35 @@ export async function requestMp4(clip: ClipVersionFields, opts: Mp4Options, ctx:
   if (!job) {
     if (!(await clipVideoBlob(clipId))) throw new ExportError(404, 'this clip has no stored video to draw on');
     await ctx.onCounted?.();
-    const data: RenderJobData = { clipId, version, key, options: { from: src.from, to: src.to, tracks: src.tracks, smooth: src.smoothed, angles: opts.angles } };
+    const data: RenderJobData = { clipId, version, key, options: { from: src.from, to: src.to, tracks: src.tracks, smooth: src.smoothed, angles: opts.angles }, bodyModel: body !== null };
     job = await q.add('mp4', data, { ...JOB_OPTIONS, jobId });
     state = 'waiting';
   }
   const workers = (await listWorkers().catch(() => [])).length;
   const progress = typeof job.progress === 'number' ? job.progress : 0;
   return { status: state === 'active' ? 'running' : 'queued', progress: state === 'active' ? progress : 0, jobId, workers, filename };
+}
+
+/** "<size>-<mtime>" of the SMPL model file, or null when there is none (the render key's `body`). */
+async function bodyModelSignature(file: string): Promise<string | null> {
+  const info = await fsp.stat(file).catch(() => null);
+  return info?.isFile() ? `${info.size}-${Math.round(info.mtimeMs)}` : null;
+}
+
+/**
+ * The silhouette tracer of a render, or null (skeleton only): the model file is loaded (cached per file
+ * version); one that does not load gives the skeleton alone, with the reason in `note`.
+ */
+async function silhouetteFor(src: ExportSource, modelPath: string): Promise<{ tracer: SilhouetteTracer | null; note: string }> {
+  if (!src.hasSmpl || !src.meta.intrinsics) return { tracer: null, note: 'no SMPL parameters or no camera intrinsics: skeleton only' };
+  try {
+    const model = await loadSmplModelCached(modelPath);
+    // without pose-corrective blend shapes: a few mm on the body, under a pixel of the traced mask, 3x cheaper
+    const evaluator = new SmplEvaluator(model, { poseBlendShapes: false });
+    return { tracer: new SilhouetteTracer(evaluator, src.meta.intrinsics, src.meta.width, src.meta.height), note: 'SMPL' };
+  } catch (err) {
+    return { tracer: null, note: `no usable SMPL body model (${(err as Error).message}): skeleton only` };
+  }
 }
 
 /** The rendered file as a download body. */
@@ -173,13 +212,21 @@ export function renderProgressJson(s: Exclude<RenderState, { status: 'done' }>):
 
 export interface RenderJobContext {
   signal?: AbortSignal;
+  /** defaults to SMPL_MODEL_PATH */
+  smplModelPath?: string;
+  /** told why a render asked to draw the body draws the skeleton only */
+  onNote?(note: string): void;
   /** 0..1 */
   onProgress?(fraction: number): void;
   db?: Db;
 }
 
-/** The worker's side: renders one job's file into the store. Returns its key and frame count. */
-export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = {}): Promise<{ key: string; frames: number; ms: number }> {
+/**
+ * The worker's side: renders one job's file into the store. Returns its key, frame count, and whether the
+ * body silhouette was drawn; `stored` false when the clip was deleted or got new results during the render
+ * (the file was then removed again).
+ */
+export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = {}): Promise<{ key: string; frames: number; ms: number; silhouette: boolean; stored: boolean }> {
   const t0 = Date.now();
   const { clipId, key, options } = data;
   const db = ctx.db ?? (await getDb());
@@ -196,7 +243,11 @@ export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = 
   // the owner lets a later worker start tell an abandoned folder (worker/leftovers.ts)
   await fsp.writeFile(path.join(dir, 'owner.json'), JSON.stringify({ host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() }));
   try {
-    const scripts = await writeScripts(dir, overlayScript(src.meta, src.frames(), { tracks: src.tracks, angles: options.angles, timeOrigin: 0 }), FRAMES_PER_SCRIPT);
+    const body = data.bodyModel ? await silhouetteFor(src, ctx.smplModelPath ?? getConfig().smplModelPath) : { tracer: null, note: '' };
+    if (data.bodyModel && !body.tracer) ctx.onNote?.(body.note);
+    const tracer = body.tracer;
+    const silhouette = tracer ? (p: Parameters<SilhouetteTracer['outline']>[0]) => tracer.outline(p) : undefined;
+    const scripts = await writeScripts(dir, overlayScript(src.meta, src.frames(), { tracks: src.tracks, angles: options.angles, timeOrigin: 0, silhouette }), FRAMES_PER_SCRIPT);
     const local = store.localPath(video.key) ?? path.join(dir, 'video');
     if (!store.localPath(video.key)) await store.fetchToFile(video.key, local);
     const timeline = await probeTimeline(local, src.meta.frame_count, ctx.signal);
@@ -222,14 +273,29 @@ export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = 
       },
     });
     await store.putFile(key, out, { contentType: 'video/mp4' });
+    const result = { key, frames: src.to - src.from + 1, ms: Date.now() - t0, silhouette: !!tracer };
+    // the clip may have been deleted (its blobs with it) or run again while this rendered: checked after
+    // the file is stored, so a delete that listed the blobs before it was there is seen here
+    if (!(await stillCurrent(db, clipId, data.version))) {
+      await store.delete(key);
+      return { ...result, stored: false };
+    }
     // renders of earlier results of this clip are of no use any more
     const current = `${exportsPrefix(clipId)}${data.version}-`;
     for (const old of await store.list(exportsPrefix(clipId))) if (!old.key.startsWith(current)) await store.delete(old.key);
-    return { key, frames: src.to - src.from + 1, ms: Date.now() - t0 };
+    return { ...result, stored: true };
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
     await fsp.rmdir(path.dirname(dir)).catch(() => {});
   }
+}
+
+/** Whether the clip still exists, is done, and has the result version a render was made for. */
+async function stillCurrent(db: Db, clipId: string, version: string): Promise<boolean> {
+  const clip = await db
+    .collection(CLIPS)
+    .findOne<ClipVersionFields & { status?: string }>({ _id: toClipObjectId(clipId) }, { projection: { status: 1, finishedAt: 1, updatedAt: 1 } });
+  return !!clip && clip.status === 'done' && resultVersion(clip) === version;
 }
 
 /** Output frames per overlay script (see mp4-render.ts: libass scans its whole script every frame). */

@@ -31,6 +31,8 @@ export interface ExportSource {
   /** the clip's display name (its upload file name); the caller decides whether it may be shown */
   filename: string;
   meta: PoseMeta;
+  /** whether any person of the clip carries SMPL parameters (PHALP results: a body mesh can be drawn) */
+  hasSmpl: boolean;
   from: number;
   to: number;
   /** athletes exported: the chosen ones, or every athlete present in the range; ascending */
@@ -58,7 +60,7 @@ export async function openExportSource(clipId: string, opts: SourceOptions, deps
   if (clip.status !== 'done') throw new ExportError(409, `clip is ${clip.status}: it can be exported when it is done`);
   const stored = await readPoseMeta(clipId, { db });
   if (!stored) throw new ExportError(404, 'this clip has no stored poses to export');
-  const { smpl: _smpl, ...meta } = stored;
+  const { smpl: hasSmpl, ...meta } = stored;
   const total = meta.frame_count;
   if (total === 0) throw new ExportError(422, 'this clip has no frames to export');
 
@@ -127,6 +129,7 @@ export async function openExportSource(clipId: string, opts: SourceOptions, deps
     clipId,
     filename: clip.filename ?? '',
     meta,
+    hasSmpl: !!hasSmpl,
     from,
     to,
     tracks,

@@ -6,9 +6,16 @@ import { GET } from '../../app/api/clips/[id]/export/route';
 import { resetConfigForTests } from '../../lib/config';
 import { closeDb, getDb } from '../../lib/db';
 import { parseExportQuery } from '../../lib/export';
-import { closeRenderQueue, renderQueue, writeScripts } from '../../lib/export/mp4';
+import { closeRenderQueue, exportsPrefix, renderKey, renderMp4Job, renderQueue, resultVersion, writeScripts } from '../../lib/export/mp4';
 import { overlayScript, personPixels } from '../../lib/export/mp4-overlay';
 import { probeTimeline, renderOverlayVideo, tableExpression } from '../../lib/export/mp4-render';
+import { openExportSource } from '../../lib/export/source';
+import { removeClip } from '../../lib/clips/service';
+import { loadSmplModel } from '../../lib/smpl/load';
+import { SmplEvaluator } from '../../lib/smpl/forward';
+import { projectPoints } from '../../lib/viewer/projection';
+import { jointSet } from '../../lib/pose/joints';
+import { standinFiles } from '../smpl/fixture';
 import { createLogger } from '../../lib/log';
 import { closeSharedRedis } from '../../lib/redis';
 import { blobStore, clipKeys } from '../../lib/storage';
@@ -282,5 +289,232 @@ describe('GET /api/clips/:id/export?format=mp4', () => {
       delete process.env.STORAGE;
       resetConfigForTests();
     }
+  });
+});
+
+/**
+ * The mesh silhouette: with the SMPL model (the generated stand-in, in the real file format) and a
+ * PHALP-results clip, pixels inside the projected mesh but away from every bone, joint and text are
+ * tinted towards the athlete's colour; held frames less; without the model the same pixels are the plain
+ * video. "Inside" is decided here independently of the renderer's tracing: the SMPL forward pass
+ * (checked against numpy in test/smpl) projected with the player's camera (lib/viewer/projection.ts), every
+ * triangle filled at full resolution, eroded by 6 px so the outline's approximation cannot matter.
+ */
+describe('format=mp4 with a body model: the mesh silhouette under the skeleton', () => {
+  const FROM = 18;
+  const TO = 21; // athlete 1: 18-19 detected, 20-21 held
+  const query = `format=mp4&from=${FROM}&to=${TO}&tracks=1`;
+
+  function withModel(file: string) {
+    process.env.SMPL_MODEL_PATH = file;
+    resetConfigForTests();
+  }
+  afterAll(() => {
+    delete process.env.SMPL_MODEL_PATH;
+    resetConfigForTests();
+  });
+
+  /** Pixels (x, y) deep inside athlete 1's projected mesh at frame f and at least 14 px from its skeleton and texts. */
+  async function silhouetteOnlyPixels(f: number): Promise<[number, number][]> {
+    const model = await loadSmplModel(standinFiles().pkl);
+    const ev = new SmplEvaluator(model);
+    const { vertices } = ev.allocateOutputs();
+    const p = seq.frames[f].persons.find((x) => x.track_id === 1)!;
+    ev.forward(p.smpl!, vertices);
+    const uv = new Float64Array((vertices.length / 3) * 2);
+    projectPoints(vertices, p.camera!, seq.intrinsics!, uv);
+    const inside = new Uint8Array(W * H);
+    const F = model.faces;
+    for (let t = 0; t < F.length; t += 3) {
+      const [a, b, c] = [2 * F[t], 2 * F[t + 1], 2 * F[t + 2]];
+      const xs = [uv[a], uv[b], uv[c]], ys = [uv[a + 1], uv[b + 1], uv[c + 1]];
+      const cross = (xs[1] - xs[0]) * (ys[2] - ys[0]) - (ys[1] - ys[0]) * (xs[2] - xs[0]);
+      if (!Number.isFinite(cross) || cross === 0) continue;
+      for (let y = Math.max(0, Math.floor(Math.min(...ys))); y <= Math.min(H - 1, Math.ceil(Math.max(...ys))); y++) {
+        for (let x = Math.max(0, Math.floor(Math.min(...xs))); x <= Math.min(W - 1, Math.ceil(Math.max(...xs))); x++) {
+          let ok = true;
+          for (let e = 0; e < 3 && ok; e++) {
+            const [x1, y1, x2, y2] = [xs[e], ys[e], xs[(e + 1) % 3], ys[(e + 1) % 3]];
+            ok = Math.sign(cross) * ((x2 - x1) * (y - y1) - (y2 - y1) * (x - x1)) >= 0;
+          }
+          if (ok) inside[y * W + x] = 1;
+        }
+      }
+    }
+    const joints = personPixels(p, seq, new Float64Array(seq.joint_names.length * 2));
+    const bones = jointSet(seq.joint_set).bones;
+    const segDist = (x: number, y: number, ax: number, ay: number, bx: number, by: number) => {
+      const dx = bx - ax, dy = by - ay;
+      const t = Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy || 1)));
+      return Math.hypot(x - ax - t * dx, y - ay - t * dy);
+    };
+    const out: [number, number][] = [];
+    for (let y = 10; y < H - 10; y += 12) {
+      for (let x = 10; x < W - 10; x += 12) {
+        if (y < 90 && x < 700) continue; // the frame/time readout
+        if (Math.abs(y - p.bbox[1]) < 40) continue; // the athlete's label above the box
+        let deep = true;
+        for (let dy = -6; dy <= 6 && deep; dy++) for (let dx = -6; dx <= 6 && deep; dx++) deep = inside[(y + dy) * W + x + dx] === 1;
+        if (!deep) continue;
+        if (bones.some(([a, b]) => segDist(x, y, joints[2 * a], joints[2 * a + 1], joints[2 * b], joints[2 * b + 1]) < 14)) continue;
+        out.push([x, y]);
+      }
+    }
+    return out;
+  }
+
+  /** For each pixel: how far the render moved it towards the athlete's colour, as a fraction of the way (plain -> colour). */
+  function tint(drawn: Buffer, plain: Buffer, pixels: [number, number][]): { along: number; across: number }[] {
+    const want = hexToRgb(trackColor(1));
+    return pixels
+      .map(([x, y]) => {
+        const a = pixel(plain, x, y), d = pixel(drawn, x, y);
+        const e = [want[0] - a[0], want[1] - a[1], want[2] - a[2]];
+        const m = [d[0] - a[0], d[1] - a[1], d[2] - a[2]];
+        const ee = e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
+        const along = (m[0] * e[0] + m[1] * e[1] + m[2] * e[2]) / ee;
+        const across = Math.hypot(m[0] - along * e[0], m[1] - along * e[1], m[2] - along * e[2]);
+        return { along, across, far: Math.sqrt(ee) };
+      })
+      .filter((t) => t.far > 120); // only where the athlete's colour is far from the picture's
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+  let detectedPixels: [number, number][];
+  let heldPixels: [number, number][];
+  let plainDetected: Buffer;
+  let plainHeld: Buffer;
+
+  beforeAll(async () => {
+    detectedPixels = await silhouetteOnlyPixels(FROM);
+    heldPixels = await silhouetteOnlyPixels(TO);
+    plainDetected = frameRgb(playable, FROM);
+    plainHeld = frameRgb(playable, TO);
+  }, 60_000);
+
+  it('the test clip has SMPL parameters, a camera and room for the check', () => {
+    expect(seq.frames[FROM].persons.find((p) => p.track_id === 1)?.state).toBe('detected');
+    expect(seq.frames[TO].persons.find((p) => p.track_id === 1)?.state).toBe('held');
+    expect(detectedPixels.length).toBeGreaterThan(30);
+    expect(heldPixels.length).toBeGreaterThan(30);
+  });
+
+  it('without the model file: skeleton only, those pixels are the plain video', async () => {
+    withModel(path.join(dir, 'no-model', 'SMPL_NEUTRAL.pkl'));
+    const { res } = await untilRendered(query);
+    expect(res.status).toBe(200);
+    const file = await save(res, 'no-model.mp4');
+    const t = tint(frameRgb(file, 0), plainDetected, detectedPixels);
+    expect(t.length).toBeGreaterThan(20);
+    expect(Math.abs(median(t.map((x) => x.along)))).toBeLessThan(0.06);
+  });
+
+  it('with the model: the silhouette in the athlete\'s colour at the player\'s opacity, fainter on held frames', async () => {
+    withModel(standinFiles().pkl);
+    const { res } = await untilRendered(query);
+    expect(res.status).toBe(200);
+    const file = await save(res, 'silhouette.mp4');
+    expect(ffprobeFrames(file)).toHaveLength(TO - FROM + 1);
+    // detected: moved about 0.28 of the way to the colour (the player's mesh opacity), in its direction
+    const det = tint(frameRgb(file, 0), plainDetected, detectedPixels);
+    expect(det.length).toBeGreaterThan(20);
+    const along = median(det.map((x) => x.along));
+    expect(along).toBeGreaterThan(0.18);
+    expect(along).toBeLessThan(0.4);
+    expect(det.filter((x) => x.along > 0.1).length / det.length).toBeGreaterThan(0.9);
+    // held: 0.3 of that
+    const held = tint(frameRgb(file, TO - FROM), plainHeld, heldPixels);
+    const heldAlong = median(held.map((x) => x.along));
+    expect(heldAlong).toBeGreaterThan(0.03);
+    expect(heldAlong).toBeLessThan(along * 0.6);
+  });
+
+  it('a CPU-runner clip (no SMPL) renders as before with the model present: skeleton only, no silhouette key', async () => {
+    withModel(standinFiles().pkl);
+    const cpu = { ...seq, runner: 'cpu' as const, intrinsics: null, frames: seq.frames.map((f) => ({ ...f, persons: f.persons.map((p) => ({ ...p, smpl: null, camera: null })) })) };
+    const id = await storeClip(cpu, { ownerId: user.actor.userId, finishedAt: new Date('2026-11-30T10:00:00Z'), hasPlayableCopy: true });
+    const src = await openExportSource(id, { from: FROM, to: TO, tracks: [1] });
+    expect(src.hasSmpl).toBe(false);
+    await blobStore().putFile(clipKeys(id).playable, playable, { contentType: 'video/mp4' });
+    const first = await GET(asUser(user, `/api/clips/${id}/export?${query}`), params({ id }));
+    expect(first.status).toBe(202);
+    const job = (await renderQueue().getJobs(['waiting', 'active', 'completed'])).find((j) => j.data.clipId === id)!;
+    expect(job.data.bodyModel).toBe(false);
+    let res: Response;
+    for (const until = Date.now() + 60_000; ; ) {
+      res = await GET(asUser(user, `/api/clips/${id}/export?${query}`), params({ id }));
+      if (res.status !== 202 || Date.now() > until) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(res.status).toBe(200);
+    const t = tint(frameRgb(await save(res, 'cpu.mp4'), 0), plainDetected, detectedPixels);
+    expect(Math.abs(median(t.map((x) => x.along)))).toBeLessThan(0.06);
+  });
+});
+
+describe('format=mp4: a render never outlives its clip or its results', () => {
+  async function freshClip(): Promise<string> {
+    const id = await storeClip(seq, { ownerId: user.actor.userId, finishedAt: new Date('2026-11-30T10:00:00Z'), hasPlayableCopy: true });
+    await blobStore().putFile(clipKeys(id).playable, playable, { contentType: 'video/mp4' });
+    return id;
+  }
+
+  /** Runs `during` just before the render stores its file (then the real store's putFile stores it). */
+  async function renderWith(id: string, during: () => Promise<void>) {
+    const db = await getDb();
+    const clip = (await db.collection('clips').findOne({ _id: new ObjectId(id) }))!;
+    const version = resultVersion(clip as never);
+    const src = await openExportSource(id, { from: 5, to: 9, tracks: [1] });
+    const { key } = renderKey(id, version, src, []);
+    const store = blobStore();
+    const put = store.putFile;
+    store.putFile = async function (this: typeof store, ...args: Parameters<typeof put>) {
+      if (args[0] === key) {
+        store.putFile = put; // once: `during` may store files itself
+        await during();
+      }
+      return put.apply(this, args);
+    };
+    try {
+      return { key, version, result: await renderMp4Job({ clipId: id, version, key, options: { from: 5, to: 9, tracks: [1], smooth: false, angles: [] } }) };
+    } finally {
+      store.putFile = put;
+    }
+  }
+
+  it('deleted while it renders (its blobs already gone when the file is stored): the file is removed', async () => {
+    const id = await freshClip();
+    const { key, result } = await renderWith(id, () => removeClip(id));
+    expect(result.stored).toBe(false);
+    expect(await blobStore().stat(key)).toBeNull();
+    expect(await blobStore().list(exportsPrefix(id))).toEqual([]);
+    expect(await blobStore().list(clipKeys(id).prefix)).toEqual([]);
+  });
+
+  it('its results replaced while it renders: the stale file is removed, the newer result\'s render kept', async () => {
+    const id = await freshClip();
+    const newer = `${exportsPrefix(id)}psq1-newer-render.mp4`;
+    const { key, result } = await renderWith(id, async () => {
+      await (await getDb()).collection('clips').updateOne({ _id: new ObjectId(id) }, { $set: { finishedAt: new Date('2026-11-30T12:00:00Z') } });
+      await blobStore().putFile(newer, playable, { contentType: 'video/mp4' });
+    });
+    expect(result.stored).toBe(false);
+    expect(await blobStore().stat(key)).toBeNull();
+    expect((await blobStore().list(exportsPrefix(id))).map((b) => b.key)).toEqual([newer]);
+  });
+
+  it('unchanged: the file is kept (the check can pass)', async () => {
+    const id = await freshClip();
+    const { key, result } = await renderWith(id, async () => {});
+    expect(result.stored).toBe(true);
+    expect(await blobStore().stat(key)).not.toBeNull();
+  });
+
+  it('deleting a clip removes the renders already stored', async () => {
+    const id = await freshClip();
+    const { key } = await renderWith(id, async () => {});
+    expect(await blobStore().stat(key)).not.toBeNull();
+    await removeClip(id);
+    expect(await blobStore().list(exportsPrefix(id))).toEqual([]);
   });
 });
