@@ -1,6 +1,4 @@
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
 import { loadSequence, readFrames, readPoseMeta } from '../frames/repo';
 import { log } from '../log';
 import { encodePoseSequence } from '../pose/compact';
@@ -41,99 +39,16 @@ export async function posesBlob(clip: ClipDoc): Promise<string | null> {
 }
 
 /**
- * Precompressed variants, stored beside the payload (<key>.br, <key>.gz) and built once per result
- * version from it, so a player's request costs no compression: the payload is float32 columns, which
- * Brotli (quality 11, the setting for static files) brings to about 46 % and gzip (level 9) to about
- * 75 % (312 frames x 3 athletes: 1192 KiB -> 544 / 897 KiB). Browsers send `br` over HTTPS only, so
- * gzip is kept for plain HTTP. Listed in the order the server prefers them.
- */
-export const POSES_ENCODINGS = ['br', 'gzip'] as const;
-export type PosesEncoding = (typeof POSES_ENCODINGS)[number];
-const SUFFIX: Record<PosesEncoding, string> = { br: '.br', gzip: '.gz' };
-export const posesVariantKey = (key: string, encoding: PosesEncoding) => `${key}${SUFFIX[encoding]}`;
-const isVariantOf = (candidate: string, key: string) => POSES_ENCODINGS.some((e) => candidate === posesVariantKey(key, e));
-
-const brotli = promisify(zlib.brotliCompress);
-const gzip = promisify(zlib.gzip);
-/** in node's thread pool, never on the event loop */
-function compress(bytes: Buffer, encoding: PosesEncoding): Promise<Buffer> {
-  if (encoding === 'gzip') return gzip(bytes, { level: 9 });
-  return brotli(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } });
-}
-
-export interface PosesBytes {
-  info: BlobInfo;
-  bytes: Buffer;
-}
-export interface PosesPayload extends PosesBytes {
-  /** the compressed variants there are so far (all of them once `variantsReady` has settled) */
-  variants: Partial<Record<PosesEncoding, PosesBytes>>;
-  /** settles when every variant is stored and held (a missing one is built in the background; until then the payload is served as it is) */
-  variantsReady: Promise<void>;
-}
-
-/**
- * Payloads read from the store are kept in memory by key with their variants, up to 64 MiB per process
- * (least recently used go first): a key's bytes never change (the result version is part of it), so a
- * player's request costs no store read. Null when the clip has no stored poses.
+ * Payloads read from the store are kept in memory by key, up to 64 MiB per process (least recently
+ * used go first): a key's bytes never change (the result version is part of it), so a player's
+ * request costs no store read. Null when the clip has no stored poses.
  */
 const MEMORY_LIMIT = 64 * 1024 * 1024;
-const memory = new Map<string, PosesPayload>();
+const memory = new Map<string, { info: BlobInfo; bytes: Buffer }>();
 let memoryBytes = 0;
-const reading = new Map<string, Promise<PosesPayload | null>>();
-const heldBytes = (p: PosesPayload) => p.bytes.length + Object.values(p.variants).reduce((a, v) => a + v.bytes.length, 0);
+const reading = new Map<string, Promise<{ info: BlobInfo; bytes: Buffer } | null>>();
 
-function remember(key: string, entry: PosesPayload, added: number) {
-  if (memory.get(key) !== entry) {
-    if (heldBytes(entry) > MEMORY_LIMIT / 4) return;
-    memory.set(key, entry);
-    added = heldBytes(entry);
-  }
-  memoryBytes += added;
-  for (const [k, e] of memory) {
-    if (memoryBytes <= MEMORY_LIMIT) break;
-    memory.delete(k);
-    memoryBytes -= heldBytes(e);
-  }
-}
-
-async function readWhole(key: string): Promise<PosesBytes | null> {
-  const store = blobStore();
-  const info = await store.stat(key);
-  if (!info) return null;
-  const chunks: Buffer[] = [];
-  for await (const c of await store.read(key)) chunks.push(c as Buffer);
-  return { info, bytes: Buffer.concat(chunks) };
-}
-
-/** Reads the stored variants of `key`; builds (compresses and stores) those missing, in the background. */
-async function withVariants(key: string, payload: PosesBytes): Promise<PosesPayload> {
-  const variants: PosesPayload['variants'] = {};
-  const missing: PosesEncoding[] = [];
-  for (const encoding of POSES_ENCODINGS) {
-    const stored = await readWhole(posesVariantKey(key, encoding)).catch(() => null);
-    if (stored) variants[encoding] = stored;
-    else missing.push(encoding);
-  }
-  const entry: PosesPayload = { ...payload, variants, variantsReady: Promise.resolve() };
-  entry.variantsReady = Promise.all(
-    missing.map(async (encoding) => {
-      const t0 = Date.now();
-      const compressed = await compress(payload.bytes, encoding);
-      const vkey = posesVariantKey(key, encoding);
-      const put = await blobStore().putStream(vkey, Readable.from([compressed]), { contentType: 'application/octet-stream' });
-      entry.variants[encoding] = { info: put, bytes: compressed };
-      if (memory.get(key) === entry) remember(key, entry, compressed.length);
-      log.info('poses.variant_built', { key: vkey, bytes: compressed.length, of: payload.bytes.length, ms: Date.now() - t0 });
-    }),
-  ).then(
-    () => undefined,
-    (err) => log.warn('poses.variant_failed', { key, error: (err as Error).message }),
-  );
-  return entry;
-}
-
-export async function posesPayload(clip: ClipDoc): Promise<PosesPayload | null> {
+export async function posesPayload(clip: ClipDoc): Promise<{ info: BlobInfo; bytes: Buffer } | null> {
   const key = clipKeys(clip._id.toHexString()).poses(posesVersion(clip));
   const hit = memory.get(key);
   if (hit) {
@@ -145,10 +60,21 @@ export async function posesPayload(clip: ClipDoc): Promise<PosesPayload | null> 
   if (!job) {
     job = (async () => {
       const stored = await posesBlob(clip);
-      const payload = stored ? await readWhole(stored) : null;
-      if (!stored || !payload) return null;
-      const entry = await withVariants(stored, payload);
-      remember(key, entry, 0);
+      const store = blobStore();
+      const info = stored ? await store.stat(stored) : null;
+      if (!stored || !info) return null;
+      const chunks: Buffer[] = [];
+      for await (const c of await store.read(stored)) chunks.push(c as Buffer);
+      const entry = { info, bytes: Buffer.concat(chunks) };
+      if (entry.bytes.length <= MEMORY_LIMIT / 4) {
+        memory.set(key, entry);
+        memoryBytes += entry.bytes.length;
+        for (const [k, e] of memory) {
+          if (memoryBytes <= MEMORY_LIMIT) break;
+          memory.delete(k);
+          memoryBytes -= e.bytes.length;
+        }
+      }
       return entry;
     })().finally(() => reading.delete(key));
     reading.set(key, job);
@@ -163,8 +89,8 @@ async function build(id: string, key: string): Promise<string | null> {
   const body = encodePoseSequence(seq);
   const store = blobStore();
   await store.putStream(key, Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]), { contentType: 'application/octet-stream' });
-  // payloads of earlier results of this clip (and their compressed variants) are of no use any more
-  for (const old of await store.list(clipKeys(id).posesPrefix)) if (old.key !== key && !isVariantOf(old.key, key)) await store.delete(old.key);
+  // payloads of earlier results of this clip are of no use any more
+  for (const old of await store.list(clipKeys(id).posesPrefix)) if (old.key !== key) await store.delete(old.key);
   log.info('poses.built', { clipId: id, bytes: body.byteLength, ms: Date.now() - t0 });
   return key;
 }

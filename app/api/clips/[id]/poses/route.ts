@@ -1,5 +1,4 @@
-import { partialPoses, POSES_ENCODINGS, posesPayload } from '@/lib/clips/poses-blob';
-import { negotiateEncoding } from '@/lib/http/accept-encoding';
+import { partialPoses, posesPayload } from '@/lib/clips/poses-blob';
 import { finalFramesOf } from '@/lib/clips/repo';
 import { route } from '@/lib/http/route';
 import { memoryBlob, serveBlob } from '@/lib/http/serve-blob';
@@ -9,9 +8,8 @@ export const dynamic = 'force-dynamic';
 
 /**
  * The whole pose sequence of a done clip in one compact binary response (lib/pose/compact.ts); owner,
- * admin, share viewers. Built once per result version, stored with the clip's blobs (with Brotli and
- * gzip variants, sent with Content-Encoding to a request that accepts one; fetch() decodes them), and
- * served from memory once read (ETag per encoding, 304).
+ * admin, share viewers. Built once per result version, stored with the clip's blobs, and served from
+ * memory once read (ETag, 304).
  * While the clip is processing: the frames final so far, the rest as empty placeholders (never cached);
  * `X-Final-Frames` / `X-Total-Frames` say how many are final.
  */
@@ -32,13 +30,7 @@ export const GET = route({ clip: 'clip.view', share: true }, async ({ request, c
   const payload = await posesPayload(clip);
   if (!payload) return Response.json({ error: 'this clip has no stored poses' }, { status: 404 });
   const total = finalFramesOf(clip);
-  const headers = { 'cache-control': 'private, no-cache', vary: `${vary}, Accept-Encoding`, ...finalHeaders(total, total) };
-  const available = POSES_ENCODINGS.filter((e) => payload.variants[e]);
-  const encoding = negotiateEncoding(request.headers.get('accept-encoding'), available);
-  // each variant is a blob of its own: its own ETag and length
-  const sent = encoding === 'identity' ? payload : payload.variants[encoding]!;
-  if (encoding !== 'identity') Object.assign(headers, { 'content-encoding': encoding });
-  return serveBlob(request, memoryBlob(sent.info, sent.bytes), sent.info.key, 'application/octet-stream', headers);
+  return serveBlob(request, memoryBlob(payload.info, payload.bytes), payload.info.key, 'application/octet-stream', { 'cache-control': 'private, no-cache', vary, ...finalHeaders(total, total) });
 }, { cachedClip: true });
 
 const finalHeaders = (finalFrames: number, total: number) => ({ 'x-final-frames': String(finalFrames), 'x-total-frames': String(total) });
