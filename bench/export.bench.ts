@@ -6,9 +6,12 @@
  * MP4 (format=mp4): the worker's render (lib/export/mp4.ts renderMp4Job: overlay script, ffmpeg with libass
  * and libx264) of the same clip over a generated 1920x1080 30 fps video with audio, in frames/s; target
  * faster than real time on 2 cores. The wall figure depends on what else runs on the machine, so the CPU
- * time of the render (this process and its ffmpeg) is printed too.
+ * time of the render (this process and its ffmpeg) is printed too. Rendered twice: skeleton only, and with
+ * the SMPL mesh silhouette (SMPL_MODEL_PATH = the generated stand-in model, which has the real model's
+ * vertex and triangle counts, so the cost is the real one's).
  *
  *   npx tsx bench/export.bench.ts          (uses MONGODB_URI, else starts an embedded mongod)
+ *   npx tsx bench/export.bench.ts --mp4    (the MP4 render only)
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { ObjectId } from 'mongodb';
 import { closeDb, getDb } from '../lib/db';
 import { exportClip, parseExportQuery } from '../lib/export';
-import { renderKey, renderMp4Job } from '../lib/export/mp4';
+import { renderKey, renderMp4Job, resultVersion } from '../lib/export/mp4';
 import { openExportSource } from '../lib/export/source';
 import { blobStore, clipKeys } from '../lib/storage';
 import { ensureFrameIndexes, saveSequence } from '../lib/frames/repo';
@@ -74,28 +77,37 @@ function cpuSecondsWithChildren(): number {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
-async function benchMp4(clipId: string, frames: number, dir: string) {
+async function benchMp4(clipId: string, frames: number, dir: string, smplModelPath: string) {
   const video = path.join(dir, 'bench-1080p.mp4');
   console.log(`mp4: making a ${frames}-frame 1920x1080 30 fps source with audio ...`);
   execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
     '-frames:v', String(frames), '-t', String(frames / 30), '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-g', '10', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart', '-y', video]);
-  await (await getDb()).collection('clips').updateOne({ _id: new ObjectId(clipId) }, { $set: { hasPlayableCopy: true, finishedAt: new Date() } });
+  const finishedAt = new Date();
+  await (await getDb()).collection('clips').updateOne({ _id: new ObjectId(clipId) }, { $set: { hasPlayableCopy: true, finishedAt } });
   await blobStore().putFile(clipKeys(clipId).playable, video, { contentType: 'video/mp4' });
   const angles = ['left_knee_flexion', 'right_knee_flexion'];
   const src = await openExportSource(clipId, {});
-  const cpu0 = cpuSecondsWithChildren();
-  const t0 = performance.now();
-  const { key } = renderKey(clipId, 'bench', src, angles);
-  const r = await renderMp4Job({ clipId, version: 'bench', key, options: { from: null, to: null, tracks: null, smooth: false, angles } });
-  const s = (performance.now() - t0) / 1000;
-  const cpu = cpuSecondsWithChildren() - cpu0;
-  const size = (await blobStore().stat(key))?.size ?? 0;
-  const fps = r.frames / s;
+  const version = resultVersion({ _id: new ObjectId(clipId), finishedAt });
   const cores = os.cpus().length;
-  console.log(
-    `mp4 1080p        ${r.frames} frames in ${s.toFixed(1)} s = ${fps.toFixed(1)} frames/s wall (${fps >= 30 ? 'faster' : 'SLOWER'} than real time at 30 fps), ` +
-      `cpu ${cpu.toFixed(1)} s = ${((cpu / r.frames) * 1000).toFixed(0)} ms/frame -> ${(r.frames / (cpu / cores)).toFixed(1)} frames/s on ${cores} idle cores; ${(size / 1048576).toFixed(1)} MB out`,
-  );
+  let cpu = 0;
+  for (const body of [false, true]) {
+    const cpu0 = cpuSecondsWithChildren();
+    const t0 = performance.now();
+    const { key } = renderKey(clipId, version, src, angles, body ? 'bench-model' : null);
+    const r = await renderMp4Job({ clipId, version, key, options: { from: null, to: null, tracks: null, smooth: false, angles }, bodyModel: body }, { smplModelPath });
+    const s = (performance.now() - t0) / 1000;
+    const c = cpuSecondsWithChildren() - cpu0;
+    if (!body) cpu = c;
+    if (body && !r.silhouette) throw new Error('the silhouette was not drawn');
+    const size = (await blobStore().stat(key))?.size ?? 0;
+    const fps = r.frames / s;
+    console.log(
+      `mp4 1080p${body ? ' + mesh' : '       '} ${r.frames} frames in ${s.toFixed(1)} s = ${fps.toFixed(1)} frames/s wall (${fps >= 30 ? 'faster' : 'SLOWER'} than real time at 30 fps), ` +
+        `cpu ${c.toFixed(1)} s = ${((c / r.frames) * 1000).toFixed(0)} ms/frame -> ${(r.frames / (c / cores)).toFixed(1)} frames/s on ${cores} idle cores; ${(size / 1048576).toFixed(1)} MB out` +
+        `; overlay scripts (read + drawn, before ffmpeg starts) ${(r.scriptMs / 1000).toFixed(1)} s` +
+        (body ? `; the silhouette adds ${(((c - cpu) / r.frames) * 1000).toFixed(0)} ms/frame of cpu` : ''),
+    );
+  }
   // the same decode + H.264 encode without the overlay: what the overlay itself adds
   const b0 = cpuSecondsWithChildren();
   const t1 = performance.now();
@@ -133,7 +145,7 @@ async function main() {
       ['glb + SMPL mesh', 'format=glb', path.join(tmp, 'SMPL_NEUTRAL.pkl')],
       ['json smooth=1', 'format=json&smooth=1', '/nonexistent'],
     ];
-    for (const [label, query, model] of cases) {
+    for (const [label, query, model] of process.argv.includes('--mp4') ? [] : cases) {
       const runs = [];
       for (let i = 0; i < RUNS; i++) runs.push(await measure(id.toHexString(), query, model));
       const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
@@ -142,7 +154,7 @@ async function main() {
         `${label.padEnd(16)} ${best.ms.toFixed(0).padStart(5)} ms (cpu ${Math.min(...runs.map((r) => r.cpuMs)).toFixed(0).padStart(5)} ms)  ${mb(best.bytes).padStart(9)} out  peak heap+buffers +${mb(Math.max(...runs.map((r) => r.peakHeap)))}, rss +${mb(Math.max(...runs.map((r) => r.peakRss)))}  ${best.ms < 1000 ? 'under 1 s' : 'OVER 1 s'}`,
       );
     }
-    await benchMp4(id.toHexString(), FRAMES, tmp);
+    await benchMp4(id.toHexString(), FRAMES, tmp, path.join(tmp, 'SMPL_NEUTRAL.pkl'));
   } finally {
     await closeDb();
     await services.stop();

@@ -25,7 +25,7 @@ export function startRenderWorker(log: Logger, opts: { concurrency?: number } = 
           onNote: (note) => jobLog.warn('render.skeleton-only', { note }),
         });
         const fps = Math.round((r.frames / r.ms) * 10000) / 10;
-        if (r.stored) jobLog.info('render.done', { ms: r.ms, frames: r.frames, fps, silhouette: r.silhouette });
+        if (r.stored) jobLog.info('render.done', { ms: r.ms, scriptMs: r.scriptMs, frames: r.frames, fps, silhouette: r.silhouette });
         else jobLog.info('render.discarded', { ms: r.ms, frames: r.frames, reason: 'the clip was deleted or got new results during the render' });
         return r;
       } catch (err) {

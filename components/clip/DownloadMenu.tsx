@@ -21,7 +21,7 @@ export const DOWNLOAD_FORMATS = [
   { id: 'json', label: 'JSON', hint: 'the frames API document for the range: every field, joint angles' },
   { id: 'bvh', label: 'BVH', hint: 'skeleton animation for Blender, Maya, MotionBuilder (several athletes: a zip)' },
   { id: 'glb', label: 'glTF (GLB)', hint: 'a 3D scene: animated skeletons, and the SMPL body mesh where the server has the model' },
-  { id: 'mp4', label: 'Video (MP4)', hint: 'the video with the skeletons drawn on it, frame number and time, to send to an athlete (rendered on the server first)' },
+  { id: 'mp4', label: 'Video (MP4)', hint: 'the video with the skeletons drawn on it (over a body silhouette for PHALP results where the server has the SMPL model; skeletons only otherwise), frame number and time, to send to an athlete (rendered on the server first)' },
 ] as const;
 
 const ANGLE_LABELS = new Map(ANGLE_DEFS.map((d) => [d.name, d.label]));

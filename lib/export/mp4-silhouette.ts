@@ -25,7 +25,7 @@ export interface SilhouetteOptions {
   /** outline simplification tolerance, in mask pixels (default 0.5) */
   tolerance?: number;
   /**
-   * the most mask pixels one person's box may take (default 16,000, e.g. 100 x 160): a person larger
+   * the most mask pixels one person's box may take (default 10,000, e.g. 80 x 125): a person larger
    * than that on screen is traced at a coarser scale, so that no person-frame costs more than this
    */
   maxCells?: number;
@@ -51,7 +51,7 @@ export class SilhouetteTracer {
   ) {
     this.scale = opts.scale ?? 0.5;
     this.tolerance = opts.tolerance ?? 0.5;
-    this.maxCells = opts.maxCells ?? 16000;
+    this.maxCells = opts.maxCells ?? 10000;
     this.vertices = evaluator.allocateOutputs().vertices;
     this.uv = new Float64Array((this.vertices.length / 3) * 2);
   }

@@ -226,7 +226,7 @@ export interface RenderJobContext {
  * body silhouette was drawn; `stored` false when the clip was deleted or got new results during the render
  * (the file was then removed again).
  */
-export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = {}): Promise<{ key: string; frames: number; ms: number; silhouette: boolean; stored: boolean }> {
+export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = {}): Promise<{ key: string; frames: number; ms: number; scriptMs: number; silhouette: boolean; stored: boolean }> {
   const t0 = Date.now();
   const { clipId, key, options } = data;
   const db = ctx.db ?? (await getDb());
@@ -247,7 +247,9 @@ export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = 
     if (data.bodyModel && !body.tracer) ctx.onNote?.(body.note);
     const tracer = body.tracer;
     const silhouette = tracer ? (p: Parameters<SilhouetteTracer['outline']>[0]) => tracer.outline(p) : undefined;
+    const s0 = Date.now();
     const scripts = await writeScripts(dir, overlayScript(src.meta, src.frames(), { tracks: src.tracks, angles: options.angles, timeOrigin: 0, silhouette }), FRAMES_PER_SCRIPT);
+    const scriptMs = Date.now() - s0;
     const local = store.localPath(video.key) ?? path.join(dir, 'video');
     if (!store.localPath(video.key)) await store.fetchToFile(video.key, local);
     const timeline = await probeTimeline(local, src.meta.frame_count, ctx.signal);
@@ -273,7 +275,7 @@ export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = 
       },
     });
     await store.putFile(key, out, { contentType: 'video/mp4' });
-    const result = { key, frames: src.to - src.from + 1, ms: Date.now() - t0, silhouette: !!tracer };
+    const result = { key, frames: src.to - src.from + 1, ms: Date.now() - t0, scriptMs, silhouette: !!tracer };
     // the clip may have been deleted (its blobs with it) or run again while this rendered: checked after
     // the file is stored, so a delete that listed the blobs before it was there is seen here
     if (!(await stillCurrent(db, clipId, data.version))) {
