@@ -49,6 +49,8 @@ export interface LoadResult {
   all: number[];
   /** failed connections + timeouts + non-2xx */
   errors: number;
+  /** the same, each kind on its own */
+  errorKinds: { connection: number; timeouts: number; non2xx: number };
   wrong: string[];
   /** the longest child's run, seconds */
   duration: number;
@@ -74,7 +76,7 @@ async function runChild(spec: LoadSpec, seed: number): Promise<ChildResult> {
     });
   }
   const inst = autocannon({ url: spec.url, connections: spec.connections, duration: spec.seconds, timeout: spec.timeout, requests });
-  inst.on('response', (_client, status, _bytes, ms) => (byStatus[status] ??= []).push(ms));
+  inst.on('response', (_client, status, _bytes, ms) => (byStatus[String(status)] ??= []).push(ms));
   const r = await inst;
   return { byStatus, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, duration: r.duration, bytes: (r.throughput as unknown as { total: number }).total };
 }
@@ -106,11 +108,17 @@ export async function runLoad(spec: LoadSpec, processes: number): Promise<LoadRe
   );
   const byStatus = new Map<number, number[]>();
   for (const r of results) for (const [s, l] of Object.entries(r.byStatus)) byStatus.set(Number(s), [...(byStatus.get(Number(s)) ?? []), ...l]);
-  const wrong = [...byStatus.entries()].filter(([s]) => s !== 200 && s !== 206).map(([s, l]) => `${l.length} x HTTP ${s}`);
+  const wrong = [...byStatus.entries()].filter(([s]) => s !== 200 && s !== 206).map(([s, l]) => (Number.isNaN(s) ? `${l.length} answers without a status` : `${l.length} x HTTP ${s}`));
   return {
     byStatus,
     all: [...byStatus.values()].flat(),
-    errors: results.reduce((a, r) => a + r.errors + r.timeouts + r.non2xx, 0),
+    // autocannon's errors include its timeouts (counted once here; the bench before counted them twice)
+    errors: results.reduce((a, r) => a + r.errors + r.non2xx, 0),
+    errorKinds: {
+      connection: results.reduce((a, r) => a + r.errors - r.timeouts, 0),
+      timeouts: results.reduce((a, r) => a + r.timeouts, 0),
+      non2xx: results.reduce((a, r) => a + r.non2xx, 0),
+    },
     wrong,
     duration: Math.max(...results.map((r) => r.duration)),
     bytes: results.reduce((a, r) => a + r.bytes, 0),

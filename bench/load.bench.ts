@@ -226,7 +226,7 @@ async function main() {
         const b = await postLargeUpload(bare.url, {}, UPLOAD_MIB);
         ratios.push(app.mibPerSecond / b.mibPerSecond);
         const mib = app.bytes / 1024 / 1024;
-        line(`load upload ${mib.toFixed(0)} MiB, round ${round}/${UPLOAD_ROUNDS}: app ${app.mibPerSecond.toFixed(0)} MiB/s (${app.seconds.toFixed(1)} s, HTTP ${app.status}), bare Node server (sha256 + write) ${b.mibPerSecond.toFixed(0)} MiB/s (${b.seconds.toFixed(1)} s): ratio ${ratios.at(-1)!.toFixed(2)}; during the app's upload ${appMem}`);
+        line(`load upload ${mib.toFixed(0)} MiB, round ${round}/${UPLOAD_ROUNDS}: app ${app.mibPerSecond.toFixed(0)} MiB/s (${app.seconds.toFixed(1)} s, of which after the body ${(app.seconds - app.bodySeconds).toFixed(1)} s, HTTP ${app.status}), bare Node server (sha256 + write) ${b.mibPerSecond.toFixed(0)} MiB/s (${b.seconds.toFixed(1)} s): ratio ${ratios.at(-1)!.toFixed(2)}; during the app's upload ${appMem}`);
       }
       await bare.stop();
       line(`load upload: ratio app / bare, median of ${ratios.length} rounds ${percentile([...ratios].sort((a, b) => a - b), 0.5).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(', ')}) (target >= 0.9)`);
@@ -247,7 +247,8 @@ async function main() {
     line(latencyLine(`load mixed (${PLAYERS} players, poses + 256 KiB video Range, ${LOAD_SECONDS} s, ${UPLOADS} uploads, worker busy) all`, mixed.all, mixed.duration));
     line(latencyLine('load mixed: poses', mixed.byStatus.get(200) ?? [], mixed.duration));
     line(latencyLine('load mixed: video Range', mixed.byStatus.get(206) ?? [], mixed.duration));
-    line(`load mixed: errors ${mixed.errors}${mixed.wrong.length ? ` (${mixed.wrong.join(', ')})` : ''}; ${memory.take()}`);
+    const k = mixed.errorKinds;
+    line(`load mixed: errors ${mixed.errors} (timeouts ${k.timeouts}, other connection errors ${k.connection}, non-2xx ${k.non2xx}${mixed.wrong.length ? `: ${mixed.wrong.join(', ')}` : ''}); ${memory.take()}`);
     const upTimes = ups.map((u) => u.at).sort((a, b) => a - b);
     line(
       `load uploads: ${ups.filter((u) => u.status === 201).length}/${UPLOADS} accepted (${ups.filter((u) => u.status !== 201).map((u) => u.status).join(', ') || 'no refusals'}), ` +

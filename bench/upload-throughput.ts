@@ -16,6 +16,8 @@ export interface UploadResult {
   answer: string;
   bytes: number;
   seconds: number;
+  /** until the server had taken the last byte off the client's stream (the rest of `seconds` is the server's work after the body: probing, database, queue) */
+  bodySeconds: number;
   mibPerSecond: number;
 }
 
@@ -34,6 +36,7 @@ export async function postLargeUpload(url: string, headers: Record<string, strin
   new DataView(chunk.buffer).setFloat64(0, Date.now() + Math.random());
   const total = head.length + sample.length + fillerMiB * chunk.length + tail.length;
   let i = -2;
+  let bodyDone = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
       let part: Uint8Array;
@@ -41,7 +44,10 @@ export async function postLargeUpload(url: string, headers: Record<string, strin
       else if (i === -1) part = sample;
       else if (i < fillerMiB) part = chunk;
       else if (i === fillerMiB) part = tail;
-      else return controller.close();
+      else {
+        bodyDone = performance.now();
+        return controller.close();
+      }
       i++;
       controller.enqueue(part);
     },
@@ -56,7 +62,8 @@ export async function postLargeUpload(url: string, headers: Record<string, strin
   });
   const answer = await res.text();
   const seconds = (performance.now() - t0) / 1000;
-  return { status: res.status, answer, bytes: total, seconds, mibPerSecond: total / 1024 / 1024 / seconds };
+  const bodySeconds = bodyDone ? (bodyDone - t0) / 1000 : seconds;
+  return { status: res.status, answer, bytes: total, seconds, bodySeconds, mibPerSecond: total / 1024 / 1024 / seconds };
 }
 
 /** The bare server in its own process (like the app), writing into `dir`; stop() ends it. */
