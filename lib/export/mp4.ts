@@ -278,7 +278,14 @@ export async function renderMp4Job(data: RenderJobData, ctx: RenderJobContext = 
     const result = { key, frames: src.to - src.from + 1, ms: Date.now() - t0, scriptMs, silhouette: !!tracer };
     // the clip may have been deleted (its blobs with it) or run again while this rendered: checked after
     // the file is stored, so a delete that listed the blobs before it was there is seen here
-    if (!(await stillCurrent(db, clipId, data.version))) {
+    let stillWanted: boolean;
+    try {
+      stillWanted = await stillCurrent(db, clipId, data.version);
+    } catch (err) {
+      await store.delete(key).catch(() => {}); // not known to be wanted: removed, the job's retry renders again
+      throw err;
+    }
+    if (!stillWanted) {
       await store.delete(key);
       return { ...result, stored: false };
     }
