@@ -18,6 +18,17 @@ export interface PoseData {
 }
 
 /**
+ * What the player's poses need when the clip's count of final frames is `target` and the player holds
+ * `have` final frames (null: nothing loaded yet): everything ('all': first load, or the count went DOWN,
+ * i.e. a new attempt of the job started over and what the player holds is no longer the clip's), only
+ * the new range ('range'), or nothing.
+ */
+export function nextPoseLoad(have: number | null, target: number): 'all' | 'range' | 'none' {
+  if (have === null || target < have) return 'all';
+  return target > have ? 'range' : 'none';
+}
+
+/**
  * The clip's whole pose sequence, in ONE request (GET /api/clips/:id/poses, lib/pose/compact.ts).
  *
  * Results while tracking runs: `finalFrames` is the clip's count of final frames (from its `frames`
@@ -106,12 +117,13 @@ export function usePoseData(clipId: string, finalFrames: number, stats: PlayerSt
         again.current = false;
         const have = current.current;
         const target = wanted.current;
-        if (!have || target < have.finalFrames) {
+        const next = nextPoseLoad(have?.finalFrames ?? null, target);
+        if (next === 'all') {
           const data = await loadAll();
           if (data) publish(data);
           else if (!again.current) return;
-        } else if (target > have.finalFrames) {
-          publish(await loadRange(have, target - 1));
+        } else if (next === 'range') {
+          publish(await loadRange(have!, target - 1));
         } else if (!again.current) return;
         if (abort.signal.aborted) return;
       }

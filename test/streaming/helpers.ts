@@ -1,20 +1,61 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { GET as getEvents } from '../../app/api/clips/[id]/events/route';
 import { GET as getFrames } from '../../app/api/clips/[id]/frames/route';
 import { GET as getPoses } from '../../app/api/clips/[id]/poses/route';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { getClipDoc } from '../../lib/clips/repo';
+import { acceptUpload } from '../../lib/clips/service';
+import { closeDb } from '../../lib/db';
 import { decodePoseSequence } from '../../lib/pose/compact';
+import { closeQueue } from '../../lib/queue';
+import { closeSharedRedis } from '../../lib/redis';
 import { asUser, params, type TestUser } from '../auth/helpers';
-import { SAMPLE_VIDEO } from '../foundation/helpers';
+import { fileChunks, multipartRequest, SAMPLE_VIDEO, startWorker, waitForWorkerReady, type WorkerProcess } from '../foundation/helpers';
 
 /** The sample clip with unique bytes (a new comment tag, the video stream copied as is): never taken for an earlier upload. */
 export function uniqueSampleCopy(dir: string): string {
   const file = path.join(dir, `sample-${crypto.randomUUID()}.mp4`);
   execFileSync('ffmpeg', ['-v', 'error', '-i', SAMPLE_VIDEO, '-map', '0', '-c', 'copy', '-metadata', `comment=${crypto.randomUUID()}`, file]);
   return file;
+}
+
+/**
+ * The setup and teardown every streaming integration test file shares (call it at the top of the file):
+ * a temp folder of its own, at most one real worker process (killed at the end), and the shared
+ * MongoDB/Redis/queue clients closed after the file.
+ */
+export function streamingSuite(tmpPrefix: string) {
+  let tmp = '';
+  let worker: WorkerProcess | null = null;
+  beforeAll(async () => {
+    tmp = await fsp.mkdtemp(path.join(os.tmpdir(), tmpPrefix));
+  });
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    await closeQueue();
+    await closeSharedRedis();
+    await closeDb();
+    await fsp.rm(tmp, { recursive: true, force: true });
+  });
+  return {
+    get tmp() {
+      return tmp;
+    },
+    /** A real worker process (worker/main.ts) with `env`, once it says it is ready. */
+    async startWorker(env: Record<string, string>): Promise<WorkerProcess> {
+      worker = startWorker(env);
+      await waitForWorkerReady(worker);
+      return worker;
+    },
+    /** The sample clip with unique bytes, uploaded by `user` through what POST /api/clips runs. */
+    uploadSample(user: TestUser, name = 'stream.mp4') {
+      return acceptUpload(user.actor, multipartRequest({ name, chunks: fileChunks(uniqueSampleCopy(tmp)) }));
+    },
+  };
 }
 
 export interface FramesEvent {
