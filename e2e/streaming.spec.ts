@@ -8,7 +8,15 @@ import { expect, sameOrigin, test } from './auth';
 import type { PlayerWindow } from './playerPage';
 import { uniqueSample } from './samples';
 
-type StreamingPlayer = PlayerWindow & { __player: PlayerWindow['__player'] & { finalFrames(): number } };
+type StreamingPlayer = PlayerWindow & { __player: PlayerWindow['__player'] & { finalFrames(): number; waitingAtEdge(): boolean; state(): { playing: boolean } } };
+/** what the page saw while playing a processing clip (see the edge check below) */
+interface EdgeWatch {
+  /** frames shown while playing that were not final yet (must stay empty) */
+  beyond: string[];
+  /** each animation frame spent waiting at the edge of the final frames */
+  waits: { frame: number; final: number; paused: boolean; videoFrame: number }[];
+  on: boolean;
+}
 
 test('a processing clip plays its final frames and the count grows live until done', async ({ page, request, baseURL }) => {
   test.setTimeout(420_000);
@@ -38,11 +46,30 @@ test('a processing clip plays its final frames and the count grows live until do
   // the frames not final yet are shown as processing on the timeline
   await expect(page.getByTestId('coverage-processing').first()).toBeVisible();
 
-  // processed frames play: the frame counter moves
+  // processed frames play: the frame counter moves; playback stops at the last final frame (the video
+  // paused there) instead of running into frames still being tracked, and goes on by itself as more arrive
   await page.waitForFunction(() => (document.querySelector('[data-testid=video]') as HTMLVideoElement).readyState >= 2, null, { timeout: 60_000 });
+  await page.evaluate(() => {
+    const w = window as unknown as StreamingPlayer & { __edge: EdgeWatch };
+    const video = document.querySelector('[data-testid=video]') as HTMLVideoElement;
+    const watch: EdgeWatch = (w.__edge = { beyond: [], waits: [], on: true });
+    // every animation frame while processing: the frame shown while playing is a final one
+    const tick = () => {
+      if (!watch.on) return;
+      const p = w.__player;
+      const frame = p.frame(), final = p.finalFrames();
+      if (final < 230 && p.state().playing && frame >= final) watch.beyond.push(`${frame}>=${final}`);
+      if (p.waitingAtEdge() && !video.seeking) watch.waits.push({ frame, final, paused: video.paused, videoFrame: p.videoFrame() });
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
   await page.keyboard.press('k');
-  await expect.poll(async () => Number(await page.getByTestId('frame-counter').textContent()), { timeout: 30_000 }).toBeGreaterThan(0);
-  await page.keyboard.press('k');
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __edge: EdgeWatch }).__edge.waits.length), { timeout: 60_000 }).toBeGreaterThan(0);
+  const waitedAt = (await page.evaluate(() => (window as unknown as { __edge: EdgeWatch }).__edge.waits[0]!)).frame;
+  // it goes on without a key press once more frames are final
+  await expect.poll(() => page.evaluate(() => (window as unknown as StreamingPlayer).__player.frame()), { timeout: 120_000 }).toBeGreaterThan(waitedAt);
+  expect(Number(await page.getByTestId('frame-counter').textContent())).toBeGreaterThan(0);
 
   // the count grows live (events), the player takes the new frames
   const counts = [first];
@@ -59,6 +86,15 @@ test('a processing clip plays its final frames and the count grows live until do
   await expect.poll(() => page.evaluate(() => (window as unknown as StreamingPlayer).__player.finalFrames()), { timeout: 60_000 }).toBe(230);
   await expect(page.getByTestId('coverage-processing')).toHaveCount(0);
   expect(counts.filter((c, i) => i > 0 && c < counts[i - 1]!), `counts seen: ${counts.join(',')}`).toEqual([]);
+  // playback never showed a frame still being tracked, and while it waited the video stood on the last final frame
+  const edge = await page.evaluate(() => {
+    const w = (window as unknown as { __edge: EdgeWatch }).__edge;
+    w.on = false;
+    return w;
+  });
+  expect(edge.beyond).toEqual([]);
+  expect(edge.waits.length).toBeGreaterThan(0);
+  expect(edge.waits.filter((x) => !x.paused || x.frame !== x.final - 1 || x.videoFrame !== x.frame), JSON.stringify(edge.waits.slice(0, 20))).toEqual([]);
 
   // no reload, the whole sequence fetched once, then only new ranges, each starting where the last ended
   expect(documentLoads).toBe(1);

@@ -57,6 +57,8 @@ export function Player({ clip }: { clip: ClipDTO }) {
   const fallbackTimes = useMemo(() => Float64Array.from({ length: frameCount }, (_, i) => i / fps), [frameCount, fps]);
   const timestamps = data?.timestamps ?? fallbackTimes;
   const controller = useMemo(() => new PlayerController(store, timestamps, fps), [store, timestamps, fps]);
+  // playback stops at the last final frame while the rest is tracked, and goes on as frames arrive
+  useEffect(() => controller.setPendingFrom(pendingFrom), [controller, pendingFrom]);
   // Smoothed by default, computed here from the raw poses; the switch flips which sequence every view draws.
   const analysis = usePoseAnalysis(data?.seq ?? null, stats);
   const smoothedSeq = analysis.smoothed;
@@ -143,6 +145,8 @@ export function Player({ clip }: { clip: ClipDTO }) {
       loaded: () => data !== null,
       /** frames with results (the rest are still being tracked) */
       finalFrames: () => data?.finalFrames ?? 0,
+      /** playback waits at the last final frame for more (processing clip) */
+      waitingAtEdge: () => controller.isWaitingAtEdge(),
       meshAvailable: () => bodies?.meshAvailable ?? false,
       /** video pixels of the drawn joints per track at the current frame */
       projectedJoints: () => {

@@ -3,6 +3,10 @@
  * requestVideoFrameCallback reports the media time of each presented frame and the store follows it;
  * every user seek goes through seekFrame(), which moves the store first and then seeks the video to
  * the middle of that frame's display interval (lib/viewer/frameTime.ts).
+ *
+ * While the clip is processing, frames from `pendingFrom` on are placeholders (still being tracked):
+ * playback stops at the last final frame (the video is paused there, the store never shows a
+ * placeholder while playing) and goes on by itself once more frames are final or the clip is done.
  */
 import { clampFrame, frameAtTime, seekTimeForFrame } from '@/lib/viewer/frameTime';
 import { PlaybackStore, stepSpeed } from '@/lib/viewer/playback';
@@ -17,6 +21,10 @@ export class PlayerController {
   private detach: (() => void) | null = null;
   /** called with each frame the video presents (requestVideoFrameCallback), before the store follows it */
   onPresented: ((frame: number) => void) | null = null;
+  /** first frame that is not final yet (null: every frame is) */
+  private pendingFrom: number | null = null;
+  /** playback reached the last final frame and waits there for more */
+  private waitingAtEdge = false;
 
   constructor(
     readonly store: PlaybackStore,
@@ -26,6 +34,24 @@ export class PlayerController {
 
   setTimestamps(ts: ArrayLike<number>): void {
     this.timestamps = ts;
+  }
+
+  /** Frames from `from` on are not final yet (null: all are); a playback waiting at the edge goes on when it moves. */
+  setPendingFrom(from: number | null): void {
+    this.pendingFrom = from;
+    if (!this.waitingAtEdge) return;
+    if (from !== null && from <= this.store.get().frame + 1) return; // nothing new to play yet
+    this.waitingAtEdge = false;
+    const v = this.video;
+    if (v?.paused) {
+      v.playbackRate = this.store.get().speed;
+      void v.play().catch(() => this.store.update({ playing: false }));
+    }
+  }
+
+  /** true while playback waits at the last final frame for more (processing clip) */
+  isWaitingAtEdge(): boolean {
+    return this.waitingAtEdge;
   }
 
   /** The frame the video element is at now (from its currentTime). */
@@ -43,6 +69,14 @@ export class PlayerController {
       if (v.seeking) return; // a seek is on its way; the store already shows its target
       const f = frameAtTime(this.timestamps, mediaTime);
       const { playing } = this.store.get();
+      const edge = this.pendingFrom;
+      if (edge !== null && f >= edge && (playing || !v.paused)) {
+        // the next frame is a placeholder: stop on the last final one and wait for more
+        this.waitingAtEdge = true;
+        v.pause();
+        this.moveTo(edge - 1);
+        return;
+      }
       const [from, to] = this.store.range();
       const looping = this.store.get().loopIn !== null && this.store.get().loopOut !== null;
       if (playing && looping && (f > to || f < from)) {
@@ -68,9 +102,14 @@ export class PlayerController {
     }
     const onPlay = () => this.store.update({ playing: true });
     const onPause = () => {
+      if (this.waitingAtEdge && this.pendingFrom !== null) {
+        // still "playing" for the coach (the pause button stays): it goes on when more frames are final
+        this.moveTo(this.pendingFrom - 1);
+        return;
+      }
       this.store.update({ playing: false });
       // Land exactly on the frame on screen so counter, video and 3D agree while paused.
-      if (!v.ended) this.seekFrame(this.videoFrame());
+      if (!v.ended) this.moveTo(this.videoFrame());
     };
     const onEnded = () => this.store.update({ playing: false, frame: this.timestamps.length - 1 });
     v.addEventListener('play', onPlay);
@@ -92,7 +131,16 @@ export class PlayerController {
     this.video = null;
   }
 
+  /** A seek asked for by the user (or a test): playback no longer waits at the edge of the final frames. */
   seekFrame(frame: number): void {
+    if (this.waitingAtEdge) {
+      this.waitingAtEdge = false;
+      this.store.update({ playing: false });
+    }
+    this.moveTo(frame);
+  }
+
+  private moveTo(frame: number): void {
     const f = clampFrame(frame, this.store.frameCount);
     this.store.update({ frame: f });
     if (this.video) this.video.currentTime = seekTimeForFrame(this.timestamps, f, this.fps);
@@ -108,6 +156,12 @@ export class PlayerController {
     if (!v) return;
     if (!v.paused) {
       v.pause();
+      return;
+    }
+    if (this.waitingAtEdge) {
+      // pause pressed while playback waits for more final frames: it no longer goes on by itself
+      this.waitingAtEdge = false;
+      this.store.update({ playing: false });
       return;
     }
     const [from, to] = this.store.range();
