@@ -9,8 +9,10 @@
  * lib/clips/service acceptUpload (what POST /api/clips runs, streamed from the file), the clip's live
  * events through lib/clips/events (what GET /api/clips/:id/events streams). "First playable frame" =
  * the moment the first `frames` event says frames are final AND the poses payload a page loads then
- * (lib/clips/poses-blob partialPoses) holds frame 0's result; the video is playable by then (the
- * playable copy is made before tracking starts). The browser's own time to draw it is not included.
+ * (lib/clips/poses-blob partialPoses) holds frame 0's result; the video is playable by then in a browser
+ * that plays the upload's codec (the sample is VP9 in MP4: Chromium does; the page checks canPlayType),
+ * while the H.264 copy is made next to tracking. The browser's own time to draw it is not included.
+ * The worker is started and warm (its CPU threads have loaded their models) before the upload.
  *
  *   npx tsx bench/streaming.bench.ts      (BENCH_STREAMING=cpu or phalp for one of them)
  */
@@ -110,6 +112,7 @@ async function main() {
       let firstCount = 0;
       let done: number | null = null;
       let events = 0;
+      const trace: string[] = [];
       const abort = new AbortController();
       const reader = clipEventStream(actor, clip.id, abort.signal).getReader();
       const dec = new TextDecoder();
@@ -127,6 +130,7 @@ async function main() {
           if (!block.startsWith('event: frames')) continue;
           const e = JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { status: string; final_frames: number };
           events++;
+          if (trace.length < 8) trace.push(`${e.final_frames}@${((performance.now() - t0) / 1000).toFixed(1)}s`);
           if (e.final_frames > 0 && firstEvent === null) {
             firstEvent = performance.now() - t0;
             firstCount = e.final_frames;
@@ -152,14 +156,18 @@ async function main() {
         `${sc.name.padEnd(6)} upload ${s(uploaded)} | first frames event ${s(firstEvent)} (${firstCount} final) | first playable frame ${s(firstPlayable)} | done ${s(done)} | ${events} frames events | stages (s): ${stages}`,
       );
       console.log(rows.at(-1));
+      console.log(`  first frames events (final frames @ time): ${trace.join(' ')}`);
     } finally {
       worker.child.kill('SIGTERM');
       await new Promise((r) => worker.child.once('exit', r));
+      // BENCH_WORKER_LOG=<file>: the worker's own log, to see where the time went
+      if (process.env.BENCH_WORKER_LOG) fs.writeFileSync(`${process.env.BENCH_WORKER_LOG}.${sc.name}`, worker.output());
     }
   }
   console.log('\nresults while tracking runs, sample clip (230 frames), from the start of the upload:');
   for (const r of rows) console.log(`  ${r}`);
   console.log('  target: first playable frame within 3 s on the CPU runner');
+  console.log(`  load average now (1/5/15 min): ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')} on ${os.availableParallelism()} cores`);
   await closeQueue();
   await closeSharedRedis();
   await closeDb();

@@ -88,6 +88,15 @@ async function main() {
     runner = fallback;
   }
   const runnerInfo = await runner.describe();
+  // the CPU runner's threads load their models now, not at the first job (warm)
+  if (runner.warm) {
+    const t0 = Date.now();
+    const kind = runner.kind;
+    await runner.warm().then(
+      () => log.info('worker.runner-warm', { runner: kind, ms: Date.now() - t0 }),
+      (err: unknown) => log.warn('worker.runner-warm-failed', { runner: kind, error: err }),
+    );
+  }
   const bodyModelFound = fs.existsSync(config.smplModelPath);
   log.info('worker.starting', { workerId, runner: runner.kind, runnerInfo, bodyModelFound, concurrency: config.workerConcurrency });
 

@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import type { ClipDTO } from '@/lib/clips/types';
 import { Player } from '../player/Player';
+import { sourcePlaysInThisBrowser } from '../player/sourcePlayable';
 import { useApiUrl, useShareToken } from '../apiUrl';
 import { SharePanel } from '../share/SharePanel';
 import { formatBytes, formatDuration, formatEta, STAGE_LABEL } from '../format';
@@ -57,6 +58,10 @@ export function ClipView({ clipId }: { clipId: string }) {
     };
   }, [clipId, api]);
 
+  // decided in the browser (canPlayType), after hydration
+  const [sourcePlays, setSourcePlays] = useState(false);
+  useEffect(() => setSourcePlays(clip ? sourcePlaysInThisBrowser(clip) : false), [clip?.codec, clip?.container]); // eslint-disable-line react-hooks/exhaustive-deps
+
   const act = async (what: 'retry' | 'cancel' | 'delete') => {
     if (what === 'delete' && !confirm('Delete this clip and its results?')) return;
     setBusy(what);
@@ -89,8 +94,9 @@ export function ClipView({ clipId }: { clipId: string }) {
   if (!clip) return <div className="clip-page muted">Loading…</div>;
 
   const active = clip.status === 'queued' || clip.status === 'processing';
-  // results while tracking runs: the player opens as soon as the first frames are final
-  const playable = clip.status === 'done' || (clip.status === 'processing' && clip.finalFrames > 0);
+  // results while tracking runs: the player opens as soon as the first frames are final and the video
+  // plays here (the H.264 copy, or the upload itself while the copy is being made, when this browser can)
+  const playable = clip.status === 'done' || (clip.status === 'processing' && clip.finalFrames > 0 && (clip.playableCopy || sourcePlays));
   return (
     <div className="clip-page">
       <div className="clip-header">

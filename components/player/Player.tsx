@@ -185,7 +185,8 @@ export function Player({ clip }: { clip: ClipDTO }) {
         </div>
       )}
       <div className={styles.views}>
-        <VideoPane src={api(`/api/clips/${clip.id}/video`)} controller={controller} store={store} seq={data?.seq ?? null} bodies={bodies}
+        {/* the upload until the copy for browsers exists (while tracking runs), then the copy: same frames, same times */}
+        <VideoPane src={api(`/api/clips/${clip.id}/video${clip.playableCopy ? '?copy=1' : ''}`)} controller={controller} store={store} seq={data?.seq ?? null} bodies={bodies}
           bones={bones} faces={body.faces} syncBodies={syncBodies} stats={stats} />
         <div className={styles.pane} data-testid="viewer-canvas">
           <span className={styles.paneLabel}>3D · {data?.seq.runner === 'phalp' ? 'PHALP' : data ? 'CPU pose model' : '…'}</span>

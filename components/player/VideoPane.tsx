@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { PoseSequence } from '@/lib/pose/types';
 import { STATE_OPACITY, trackColor } from '@/lib/viewer/colors';
 import { containRect, videoToElement } from '@/lib/viewer/projection';
@@ -61,6 +61,22 @@ export function VideoPane({ src, controller, store, seq, bodies, bones, faces, s
     controller.attach(v);
     return () => controller.dispose();
   }, [controller]);
+
+  // A new source (the copy for browsers replacing the upload while tracking runs): the same frame, and
+  // playing again if it played. Read before the element reloads (layout effect: before its events run).
+  const shownSrc = useRef(src);
+  useLayoutEffect(() => {
+    const v = videoRef.current;
+    if (!v || shownSrc.current === src) return;
+    shownSrc.current = src;
+    const { frame, playing } = store.get();
+    const restore = () => {
+      controller.seekFrame(frame);
+      if (playing) void v.play().catch(() => {});
+    };
+    v.addEventListener('loadeddata', restore, { once: true });
+    return () => v.removeEventListener('loadeddata', restore);
+  }, [src, controller, store]);
 
   useEffect(() => {
     const canvas = canvasRef.current;

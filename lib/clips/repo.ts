@@ -176,6 +176,8 @@ export function toClipDTO(doc: ClipDoc, queuePosition: number | null = null): Cl
     duration: v?.duration ?? null,
     rotation: v?.rotation ?? null,
     codec: v?.codec ?? null,
+    container: v?.container ?? null,
+    playableCopy: doc.hasPlayableCopy ?? false,
     stats: doc.stats,
     finalFrames: finalFramesOf(doc),
     jointSet: doc.pose?.joint_set ?? null,

@@ -31,6 +31,13 @@ export interface ClipDTO {
   duration: number | null;
   rotation: number | null;
   codec: string | null;
+  /** ffprobe's container name of the upload (e.g. "mov,mp4,m4a,3gp,3g2,mj2") */
+  container: string | null;
+  /**
+   * true once the H.264 copy made for browsers is what GET /api/clips/:id/video serves; false: it serves
+   * the upload itself (a clip browsers play as is, or one whose copy is still being made while tracking runs)
+   */
+  playableCopy: boolean;
   /** per-track coverage, filled when done */
   /** `analysis` (lib/pose/analysis.ts: jitter raw/smoothed, coherence breaks per track) is absent on clips done before it existed */
   stats: { tracks: TrackStats[]; personFrames: number; stageSeconds: Record<string, number>; analysis?: SequenceAnalysis } | null;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { frameFileName } from '../storage/layout';
@@ -14,7 +15,64 @@ export interface ExtractOptions {
   info?: VideoInfo;
   /** JPEG quality, ffmpeg -q:v scale (2 = best .. 31); 3 is visually lossless for pose models */
   quality?: number;
+  /**
+   * Told how many frames are on disk, whole, while ffmpeg still writes the rest (a runner can start on
+   * them): each JPG is then written atomically (temp file + rename) and the folder watched.
+   */
+  live?: FramesOnDisk;
+  /** lower CPU priority (nice value) for ffmpeg: tracking running on the frames comes first */
+  niceness?: number;
 }
+
+/**
+ * Frames 0..ready-1 of an extraction that is still running are on disk, whole (readers wait with
+ * `waitFor`). When the extraction ends, `ready` is its final count; when it fails, waiting rejects.
+ */
+export class FramesOnDisk {
+  ready = 0;
+  private ended = false;
+  private error: Error | null = null;
+  private readonly waiters = new Set<() => void>();
+
+  /** Called by the extraction. */
+  update(ready: number): void {
+    if (ready <= this.ready) return;
+    this.ready = ready;
+    this.wake();
+  }
+
+  /** The extraction ended: `error` when it failed (readers waiting get it), else every frame is there. */
+  end(error?: Error): void {
+    this.ended = true;
+    this.error = error ?? null;
+    this.wake();
+  }
+
+  /** Resolves with the frames on disk once at least `n` are, or the extraction ended (then maybe fewer). */
+  async waitFor(n: number, signal?: AbortSignal): Promise<number> {
+    for (;;) {
+      signal?.throwIfAborted();
+      if (this.error) throw this.error;
+      if (this.ready >= n || this.ended) return this.ready;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.waiters.delete(done);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        this.waiters.add(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
+
+/** How often a live extraction looks for newly written frames. */
+const LIVE_POLL_MS = 20;
 
 const FRAME_FILE = /^\d{6,}\.jpg$/;
 
@@ -30,6 +88,32 @@ const FRAME_FILE = /^\d{6,}\.jpg$/;
  * the folder.
  */
 export async function extractFrames(file: string, framesDir: string, options: ExtractOptions = {}): Promise<FrameIndex> {
+  const { live } = options;
+  if (!live) return extractAll(file, framesDir, options);
+  await mkdir(framesDir, { recursive: true });
+  await removeFrameFiles(framesDir); // before watching: an earlier attempt's frames are not ours
+  // each JPG appears whole (renamed into place), in order: the files present from 0 on are ready
+  let seen = 0;
+  const look = () => {
+    while (existsSync(path.join(framesDir, frameFileName(seen)))) seen++;
+    live.update(seen);
+  };
+  const watcher = setInterval(look, LIVE_POLL_MS);
+  try {
+    const index = await extractAll(file, framesDir, options);
+    clearInterval(watcher);
+    look();
+    live.end();
+    return index;
+  } catch (err) {
+    live.end(err as Error);
+    throw err;
+  } finally {
+    clearInterval(watcher);
+  }
+}
+
+async function extractAll(file: string, framesDir: string, options: ExtractOptions): Promise<FrameIndex> {
   const { signal, onProgress } = options;
   const info = options.info ?? (await probeVideo(file, { signal }));
   const total = info.frameCount;
@@ -60,11 +144,13 @@ export async function extractFrames(file: string, framesDir: string, options: Ex
       '-q:v', quality,
       '-start_number', '0',
       '-f', 'image2',
+      ...(options.live ? ['-atomic_writing', '1'] : []),
       path.join(framesDir, '%06d.jpg'),
     ],
     {
       signal,
       what: 'frame extraction',
+      niceness: options.niceness,
       onStderrLine,
       onFrame: (done) => onProgress?.(Math.min(done, total), total),
     },

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { execa, type ResultPromise } from 'execa';
 
 /**
@@ -68,6 +69,8 @@ export async function runFfmpeg(
     onFrame?: (frame: number) => void;
     onStderrLine?: (line: string) => void;
     what: string; // e.g. 'frame extraction', used in error messages
+    /** run at a lower CPU priority (nice value, e.g. 10): work that must not slow down more urgent work */
+    niceness?: number;
   },
 ): Promise<void> {
   const { signal } = options;
@@ -77,6 +80,13 @@ export async function runFfmpeg(
     ['-hide_banner', '-nostdin', '-nostats', '-progress', 'pipe:1', ...args],
     { ...killOptions, cancelSignal: signal, reject: false, buffer: false, stdout: 'pipe', stderr: 'pipe' },
   );
+  if (options.niceness && child.pid) {
+    try {
+      os.setPriority(child.pid, options.niceness);
+    } catch {
+      // not allowed here: it runs at the normal priority
+    }
+  }
   const tail: string[] = [];
   const pumpStderr = (async () => {
     for await (const line of child.iterable({ from: 'stderr' })) {

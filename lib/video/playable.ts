@@ -12,6 +12,8 @@ export interface PlayableOptions {
   info?: VideoInfo;
   /** x264 preset; veryfast is the default trade-off (see bench/video.bench.ts) */
   preset?: string;
+  /** lower CPU priority (nice value) for ffmpeg, when it runs next to more urgent work */
+  niceness?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function makePlayable(file: string, outMp4: string, options: Playab
         '-movflags', '+faststart',
         '-f', 'mp4', '-y', tmp,
       ],
-      { signal, what: 'transcoding to a playable MP4', onFrame: (done) => onProgress?.(Math.min(done, total), total) },
+      { signal, what: 'transcoding to a playable MP4', niceness: options.niceness, onFrame: (done) => onProgress?.(Math.min(done, total), total) },
     );
     await rename(tmp, outMp4);
     onProgress?.(total, total);

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { ffprobeJson, parseRational, VideoToolError } from './ffmpeg';
 import { describeNonVideo } from './sniff';
-import type { VideoInfo } from './types';
+import type { FrameIndex, VideoInfo } from './types';
 
 /** The parts of ffprobe's JSON we read. */
 interface ProbeStream {
@@ -127,9 +127,21 @@ export interface ProbeOptions {
   signal?: AbortSignal;
   /**
    * false: no decoding (fast on any size); frameCount, fps and variableFrameRate are the container's
-   * figures and `estimated` is set. Default true: frames counted by decoding.
+   * figures and `estimated` is set. 'packets': no decoding either, but every packet of the video
+   * stream is read (fast): frameCount = packets, and the packets' times give the timing exactly as
+   * the decoding probe does; equal to it whenever each packet decodes to one frame (check against the
+   * extraction, which decodes). Default true: frames counted by decoding.
    */
-  countFrames?: boolean;
+  countFrames?: boolean | 'packets';
+}
+
+/** Every packet's pts of the first video stream, without decoding (demuxing only), sorted. */
+async function packetTimes(file: string, signal?: AbortSignal): Promise<{ frames: number; pts: number[] }> {
+  const out = await ffprobeJson<ProbeOutput>(['-select_streams', 'v:0', '-show_entries', 'packet=pts', file], signal);
+  const packets = out.packets ?? [];
+  const pts = packets.map((p) => p.pts).filter((p): p is number => typeof p === 'number');
+  pts.sort((a, b) => a - b);
+  return { frames: packets.length, pts };
 }
 
 /**
@@ -139,14 +151,47 @@ export interface ProbeOptions {
  */
 export async function probeVideo(file: string, options: ProbeOptions = {}): Promise<VideoInfo> {
   const { signal } = options;
-  const exact = options.countFrames !== false;
+  const mode = options.countFrames ?? true;
   const [probe, counted] = await Promise.all([
     probeContainer(file, signal),
-    exact ? countFrames(file, signal) : Promise.resolve(null),
+    mode === 'packets' ? packetTimes(file, signal) : mode ? countFrames(file, signal) : Promise.resolve(null),
   ]);
   const video = firstVideoStream(probe.streams);
   if (!video) throw new VideoToolError(`${file} has no video stream`);
   return infoFrom(probe, video, counted);
+}
+
+/**
+ * The video's metadata and a frame index, from reading its packets (no decoding; fast): frame count =
+ * video packets, each frame's time = the packets' times in order (as extraction computes them from the
+ * decoded frames). Exact whenever each packet decodes to one frame with the packet's time, which
+ * extraction (it decodes) confirms or refutes: compare its index with this one (sameFrameIndex).
+ */
+export async function probePackets(file: string, options: { signal?: AbortSignal } = {}): Promise<{ info: VideoInfo; index: FrameIndex }> {
+  const [probe, counted] = await Promise.all([probeContainer(file, options.signal), packetTimes(file, options.signal)]);
+  const video = firstVideoStream(probe.streams);
+  if (!video) throw new VideoToolError(`${file} has no video stream`);
+  const info = infoFrom(probe, video, counted);
+  const [num, den] = (video.time_base ?? '1/1').split('/').map(Number) as [number, number];
+  const first = counted.pts[0] ?? 0;
+  const exactTimes = counted.pts.length === counted.frames; // a packet without a time: extraction decides
+  return {
+    info,
+    index: {
+      frameCount: counted.frames,
+      width: info.width,
+      height: info.height,
+      fps: info.fps,
+      // the same arithmetic as extraction's (ticks relative to frame 0, times the time base)
+      pts: exactTimes ? counted.pts.map((t) => ((t - first) * num) / den) : Array.from({ length: counted.frames }, (_, i) => (info.fps > 0 ? i / info.fps : 0)),
+      startTime: (first * num) / den,
+    },
+  };
+}
+
+/** true when two frame indexes have the same frames at the same times (what the player and the frames depend on). */
+export function sameFrameIndex(a: FrameIndex, b: FrameIndex): boolean {
+  return a.frameCount === b.frameCount && a.pts.length === b.pts.length && a.pts.every((t, i) => t === b.pts[i]);
 }
 
 /** VideoInfo from ffprobe's container view plus, when given, the decoded frame count and packet times. */

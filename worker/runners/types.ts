@@ -1,4 +1,5 @@
 import type { PoseFrame, PoseSequence, RunnerKind } from '../../lib/pose/types';
+import type { FramesOnDisk } from '../../lib/video/extract';
 import type { FrameIndex, VideoInfo } from '../../lib/video/types';
 
 /** A clip ready for pose estimation: its frames are extracted as JPGs, one per video frame. */
@@ -10,6 +11,17 @@ export interface PreparedClip {
   video: VideoInfo;
   /** absolute folder this run may write to (created, empty); unique per job attempt, no spaces */
   workDir: string;
+}
+
+/**
+ * A clip whose frames are still being extracted (runners with `runWhileExtracting`): frames appear in
+ * framesDir in order (`frames` says how many are whole). `frameIndex` comes from reading the container's
+ * packets (no decoding); `verified` resolves once every frame is extracted and the extraction's own
+ * index (decoded frames, their times) equals it, and rejects when it does not or the extraction fails.
+ */
+export interface ExtractingClip extends PreparedClip {
+  frames: FramesOnDisk;
+  verified: Promise<void>;
 }
 
 export interface RunnerProgress {
@@ -58,4 +70,8 @@ export interface PoseRunner {
   /** what the worker reports in its heartbeat, e.g. { phalpFound: true } */
   describe(): Promise<Record<string, unknown>>;
   run(clip: PreparedClip, ctx: RunContext): Promise<PoseSequence>;
+  /** Runners that can start on the first extracted frames (the CPU runner); the others get a PreparedClip. */
+  runWhileExtracting?(clip: ExtractingClip, ctx: RunContext): Promise<PoseSequence>;
+  /** Loads what the runner needs before its first job (at worker start), when it can. */
+  warm?(): Promise<void>;
 }

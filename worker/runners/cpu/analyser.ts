@@ -7,6 +7,9 @@ import { DETECTOR_MODEL } from './models';
 import { initTf, loadGraphModel } from './tf';
 import { MultiPersonTracker, type TrackerOptions } from './tracker';
 
+/** a 16:9 frame at the default working size (worker/runners/cpu/index.ts: 800 px long side) */
+const WARM_UP_SIZE = { width: 800, height: 450 };
+
 export interface AnalyserConfig {
   modelDir: string;
   landmarkModel: LandmarkModel;
@@ -39,6 +42,11 @@ export class FrameAnalyser {
   static async loadModels(cfg: Pick<AnalyserConfig, 'modelDir' | 'landmarkModel'>) {
     await initTf(1);
     const [lm, det] = await Promise.all([loadGraphModel(cfg.modelDir, cfg.landmarkModel), loadGraphModel(cfg.modelDir, DETECTOR_MODEL)]);
+    // one run of each on an empty frame: the first run of a model sets up its kernels (about a second),
+    // which a warm thread then does before its first job, not on the clip's first frame
+    const blank = new Uint8Array(WARM_UP_SIZE.width * WARM_UP_SIZE.height * 3);
+    await new MultiPoseDetector(det).detect(blank, WARM_UP_SIZE.width, WARM_UP_SIZE.height);
+    await new BlazePoseLandmarks(lm).run(blank, WARM_UP_SIZE.width, WARM_UP_SIZE.height, { cx: WARM_UP_SIZE.width / 2, cy: WARM_UP_SIZE.height / 2, size: WARM_UP_SIZE.height, angle: 0 });
     return { lm, det };
   }
 

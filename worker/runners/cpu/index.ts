@@ -1,12 +1,13 @@
 import os from 'node:os';
 import { BLAZEPOSE33 } from '../../../lib/pose/joints';
 import type { PoseFrame, PoseSequence } from '../../../lib/pose/types';
-import { RunnerError, type PoseRunner, type PreparedClip, type RunContext } from '../types';
+import type { FramesOnDisk } from '../../../lib/video/extract';
+import { RunnerError, type ExtractingClip, type PoseRunner, type PreparedClip, type RunContext } from '../types';
 import type { AnalyserConfig } from './analyser';
 import { defaultIntrinsics } from './camera';
 import { workingSize } from './frames';
 import { DETECTOR_MODEL, findModelDir, modelBytes, modelDirCandidates, type LandmarkModel } from './models';
-import { runChunk, type ChunkResult } from './pool';
+import { runChunk, warmThreads, type ChunkResult } from './pool';
 import { StreamingStitcher } from './stitch';
 import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions } from './tracker';
 
@@ -21,6 +22,11 @@ import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions } from './tracker';
  * in the previous frame; 0.5 when the track starts or comes back after a miss); `camera` = an
  * ESTIMATED translation into camera space under `intrinsics` (camera.ts); `keypoints_3d` = BlazePose
  * world landmarks (metres, hip-centred, camera-aligned axes); `keypoint_scores` = visibility x presence.
+ *
+ * Warm and early: the threads load the models at worker start (`warm`) and stay loaded between jobs;
+ * `runWhileExtracting` starts on the first extracted frames (each run reads its frames as they reach
+ * the disk), with the frame index read from the container's packets (count and times, checked against
+ * the extraction when it ends).
  */
 export interface CpuRunnerOptions {
   /** BlazePose variant; default 'blazepose-lite' (see bench/cpu-runner.bench.ts for the trade-off) */
@@ -52,7 +58,25 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
       const dir = findModelDir(names);
       return { cpuModels: names, cpuModelsFound: dir !== null, cpuModelBytes: dir ? modelBytes(dir, names) : 0 };
     },
-    async run(clip: PreparedClip, ctx: RunContext): Promise<PoseSequence> {
+    async warm() {
+      const modelDir = findModelDir(names);
+      if (modelDir) await warmThreads(defaultThreads(), { modelDir, landmarkModel });
+    },
+    run(clip: PreparedClip, ctx: RunContext): Promise<PoseSequence> {
+      return track(clip, ctx);
+    },
+    runWhileExtracting(clip: ExtractingClip, ctx: RunContext): Promise<PoseSequence> {
+      return track(clip, ctx);
+    },
+  };
+
+  /** Rejects with the signal's reason as soon as it is aborted. */
+  function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+    signal.throwIfAborted();
+    return Promise.race([p, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+  }
+
+  async function track(clip: PreparedClip & { frames?: FramesOnDisk; verified?: Promise<void> }, ctx: RunContext): Promise<PoseSequence> {
       const { signal } = ctx;
       signal.throwIfAborted();
       const modelDir = findModelDir(names);
@@ -62,9 +86,9 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
           'cpu_models_missing',
         );
       }
+      const W = clip.frameIndex.width || clip.video.width;
+      const H = clip.frameIndex.height || clip.video.height;
       const { frameIndex } = clip;
-      const W = frameIndex.width || clip.video.width;
-      const H = frameIndex.height || clip.video.height;
       const n = frameIndex.frameCount;
       const work = workingSize(W, H, workingSide);
       const config: AnalyserConfig = {
@@ -72,7 +96,7 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
         scaleX: W / work.width, scaleY: H / work.height, intrinsics: defaultIntrinsics(W, H),
       };
 
-      const threads = Math.max(1, Math.min(opts.threads ?? Math.min(2, os.availableParallelism()), Math.floor(n / MIN_FRAMES_PER_THREAD)));
+      const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), Math.floor(n / MIN_FRAMES_PER_THREAD)));
       const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.round((i * n) / threads));
       const runs = bounds.slice(0, -1).map((b, i) => {
         const start = Math.max(0, b - (i > 0 ? OVERLAP : 0));
@@ -122,7 +146,7 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
           // a run that starts mid-clip must find everybody within the overlap to stitch; the first need not
           const runConfig = { ...config, tracker: { ...config.tracker, eagerFrames: opts.tracker?.eagerFrames ?? (i > 0 ? OVERLAP : 0) } };
           return runChunk({
-            config: runConfig, framesDir: clip.framesDir, sourceWidth: W, sourceHeight: H, start, count,
+            config: runConfig, framesDir: clip.framesDir, sourceWidth: W, sourceHeight: H, start, count, extracting: clip.frames,
             signal: stop.signal, onFrame: (frame, persons) => onFrame(i, frame, persons),
           }).catch((err: unknown) => { if (!stop.signal.aborted) stop.abort(err); throw err; });
         }));
@@ -135,6 +159,8 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
         signal.removeEventListener('abort', onAbort);
       }
       signal.throwIfAborted();
+      // frames still being extracted: the result stands once the extraction found the same frames
+      if (clip.verified) await abortable(clip.verified, signal);
 
       // a frame the thread never reported counts as empty (as stitchChunks does)
       stitcher.markFinished();
@@ -146,7 +172,11 @@ export function createCpuRunner(opts: CpuRunnerOptions = {}): CpuRunner {
         threads,
       };
       return { ...meta, frames };
-    },
-  };
+  }
   return runner;
+}
+
+/** Threads per clip: one per core, at most 2 (see bench/cpu-runner.bench.ts). */
+function defaultThreads(): number {
+  return Math.min(2, os.availableParallelism());
 }
