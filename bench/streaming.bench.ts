@@ -153,7 +153,7 @@ async function main() {
       const st = doc.stats?.stageSeconds ?? {};
       const stages = ['probing', 'extracting', 'transcoding', 'tracking', 'ingesting'].map((k) => `${k} ${(st[k] ?? 0).toFixed(2)}`).join(', ');
       rows.push(
-        `${sc.name.padEnd(6)} upload ${s(uploaded)} | first frames event ${s(firstEvent)} (${firstCount} final) | first playable frame ${s(firstPlayable)} | done ${s(done)} | ${events} frames events | stages (s): ${stages}`,
+        `${sc.name.padEnd(6)} upload ${s(uploaded)} | first frames event ${s(firstEvent)} (${firstCount} final) | first playable frame ${s(firstPlayable)} (${s(firstPlayable === null ? null : firstPlayable - uploaded)} after the upload was accepted) | done ${s(done)} | ${events} frames events | stages (s): ${stages}`,
       );
       console.log(rows.at(-1));
       console.log(`  first frames events (final frames @ time): ${trace.join(' ')}`);
