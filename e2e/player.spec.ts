@@ -118,6 +118,21 @@ test.describe.serial('player with CPU results (skeletons)', () => {
     }, null, { timeout: 30_000 });
     await settle(page, await page.evaluate(() => (window as unknown as PlayerWindow).__player.frame()));
   });
+
+  test('a poses request that meets a restarting backing service (503) is said, then retried by itself', async ({ page }) => {
+    // the app's own 503 answer while MongoDB or Redis restarts, given to the first poses request only
+    let refused = 0;
+    await page.route(`**/api/clips/${id}/poses*`, async (route) => {
+      if (refused++ === 0) {
+        await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'A backing service (MongoDB or Redis) is not reachable right now; try again in a moment.' }) });
+      } else await route.continue();
+    });
+    await page.goto(`${base()}/clips/${id}`);
+    await expect(page.getByText(/Poses unavailable: A backing service .* Trying again in 1 s\./)).toBeVisible();
+    await page.waitForFunction(() => (window as unknown as PlayerWindow).__player?.loaded() && ((window as unknown as PlayerWindow).__playerStats?.renders ?? 0) > 0, null, { timeout: 30_000 });
+    expect(refused).toBe(2);
+    await expect(page.getByText(/Poses unavailable/)).toHaveCount(0);
+  });
 });
 
 test.describe('progress while PHALP runs', () => {

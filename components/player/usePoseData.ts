@@ -28,6 +28,31 @@ export function nextPoseLoad(have: number | null, target: number): 'all' | 'rang
   return target > have ? 'range' : 'none';
 }
 
+/** A request that failed for a reason that passes (a backing service restarting, a proxy, the network). */
+class TransientError extends Error {}
+
+const TRANSIENT_STATUS = new Set([502, 503, 504]);
+/** waits before the retries of a transient failure: 1, 2, 4, 8, then every 10 s */
+export function retryDelayMs(retry: number): number {
+  return Math.min(10_000, 1000 * 2 ** retry);
+}
+
+async function failure(res: Response, what: string): Promise<Error> {
+  const body = await res.json().catch(() => null);
+  const message = (body as { error?: string } | null)?.error ?? `${what} request failed (${res.status})`;
+  return TRANSIENT_STATUS.has(res.status) ? new TransientError(message) : new Error(message);
+}
+
+/** fetch, with a network failure (not an abort) counted as transient */
+async function fetchOrTransient(url: string, signal: AbortSignal): Promise<Response> {
+  try {
+    return await fetch(url, { signal });
+  } catch (e) {
+    if (signal.aborted) throw e;
+    throw new TransientError(`the server could not be reached (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
 /**
  * The clip's whole pose sequence, in ONE request (GET /api/clips/:id/poses, lib/pose/compact.ts).
  *
@@ -36,6 +61,8 @@ export function nextPoseLoad(have: number | null, target: number): 'all' | 'rang
  * the count grows, only the new range is fetched (frames API, from/to) and put into the sequence the
  * player holds, in place of the placeholders (same frame count and timestamps, so playback goes on).
  * A count that shrinks (the job started over) reloads everything.
+ * A transient failure (502/503/504, e.g. MongoDB or Redis restarting, or the network) is shown with the
+ * server's message and retried by itself (retryDelayMs); other failures are shown and left.
  */
 export function usePoseData(clipId: string, finalFrames: number, stats: PlayerStats): { data: PoseData | null; error: string | null } {
   const [state, setState] = useState<{ data: PoseData | null; error: string | null }>({ data: null, error: null });
@@ -46,6 +73,7 @@ export function usePoseData(clipId: string, finalFrames: number, stats: PlayerSt
   const running = useRef<Promise<void> | null>(null);
   const again = useRef(false);
   const [kick, setKick] = useState(0);
+  const retries = useRef(0);
   // one controller per clip shown: requests are abandoned when the clip changes or the player goes, not
   // when the count changes (a range being fetched then is still wanted)
   const life = useRef<AbortController | null>(null);
@@ -54,6 +82,7 @@ export function usePoseData(clipId: string, finalFrames: number, stats: PlayerSt
     const ac = new AbortController();
     life.current = ac;
     current.current = null;
+    retries.current = 0;
     setState({ data: null, error: null });
     return () => {
       ac.abort();
@@ -72,17 +101,15 @@ export function usePoseData(clipId: string, finalFrames: number, stats: PlayerSt
     const publish = (data: PoseData) => {
       if (abort.signal.aborted) return;
       current.current = data;
+      retries.current = 0;
       setState({ data, error: null });
     };
 
     const loadAll = async (): Promise<PoseData | null> => {
       const t0 = performance.now();
-      const res = await fetch(api(`/api/clips/${clipId}/poses`), { signal: abort.signal });
+      const res = await fetchOrTransient(api(`/api/clips/${clipId}/poses`), abort.signal);
       if (res.status === 409) return null; // processing, nothing final yet: the next count change tries again
-      if (!res.ok) {
-        const body = await res.json().catch(() => null);
-        throw new Error(body?.error ?? `poses request failed (${res.status})`);
-      }
+      if (!res.ok) throw await failure(res, 'poses');
       const bytes = new Uint8Array(await res.arrayBuffer());
       const t1 = performance.now();
       const seq = decodePoseSequence(bytes);
@@ -98,9 +125,9 @@ export function usePoseData(clipId: string, finalFrames: number, stats: PlayerSt
       const fresh: PoseFrame[] = [];
       let from: number | null = have.finalFrames;
       while (from !== null && from <= to) {
-        const res = await fetch(api(`/api/clips/${clipId}/frames?from=${from}&to=${to}`), { signal: abort.signal });
-        const body = (await res.json()) as FramesBody & { error?: string };
-        if (!res.ok) throw new Error(body.error ?? `frames request failed (${res.status})`);
+        const res = await fetchOrTransient(api(`/api/clips/${clipId}/frames?from=${from}&to=${to}`), abort.signal);
+        if (!res.ok) throw await failure(res, 'frames');
+        const body = (await res.json()) as FramesBody;
         fresh.push(...body.frames.map(poseFrameFromJson));
         from = body.next_from;
       }
@@ -121,7 +148,11 @@ export function usePoseData(clipId: string, finalFrames: number, stats: PlayerSt
         if (next === 'all') {
           const data = await loadAll();
           if (data) publish(data);
-          else if (!again.current) return;
+          else {
+            retries.current = 0;
+            setState((s) => (s.error ? { data: s.data, error: null } : s)); // answered: nothing final yet
+            if (!again.current) return;
+          }
         } else if (next === 'range') {
           publish(await loadRange(have!, target - 1));
         } else if (!again.current) return;
@@ -130,7 +161,14 @@ export function usePoseData(clipId: string, finalFrames: number, stats: PlayerSt
     };
     const run: Promise<void> = sync()
       .catch((e: unknown) => {
-        if (!abort.signal.aborted) setState((s) => ({ data: s.data, error: e instanceof Error ? e.message : String(e) }));
+        if (abort.signal.aborted) return;
+        const message = e instanceof Error ? e.message : String(e);
+        if (!(e instanceof TransientError)) return setState((s) => ({ data: s.data, error: message }));
+        // passes by itself: said, then tried again (the clip changing or the player going stops it)
+        const wait = retryDelayMs(retries.current++);
+        setState((s) => ({ data: s.data, error: `${message} Trying again in ${Math.round(wait / 1000)} s.` }));
+        const timer = setTimeout(() => setKick((k) => k + 1), wait);
+        abort.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
       })
       .finally(() => {
         if (running.current === run) running.current = null;

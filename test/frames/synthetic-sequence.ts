@@ -37,10 +37,15 @@ export interface SyntheticOptions {
   seed?: number;
   /** frames at the start and the end where nobody is present */
   emptyFrames?: number;
+  /**
+   * the camera's mean distance (PHALP's tz; default 35: bodies about 1,800 px tall at 1080p, partly
+   * off the picture, a stress case; 100 gives about 650 px, all on the picture)
+   */
+  cameraDepth?: number;
 }
 
 export function syntheticSequence(opts: SyntheticOptions): PoseSequence {
-  const { frames: n, tracks, width = 1920, height = 1080, fps = 30, seed = 1, emptyFrames = 3 } = opts;
+  const { frames: n, tracks, width = 1920, height = 1080, fps = 30, seed = 1, emptyFrames = 3, cameraDepth = 35 } = opts;
   const rand = rng(seed);
   const f32 = Math.fround;
   const S = Math.max(width, height);
@@ -59,7 +64,7 @@ export function syntheticSequence(opts: SyntheticOptions): PoseSequence {
       const len = Math.hypot(a, b, 1);
       rotation([a / len, b / len, 1 / len], 0.4 * Math.sin(phase + j), body_pose, j * 9);
     }
-    const camera = { tx: f32(-1.5 + tid * 1.2 + 0.05 * t), ty: f32(0.2 + 0.01 * Math.sin(phase)), tz: f32(35 + 5 * Math.cos(phase / 8)) };
+    const camera = { tx: f32(-1.5 + tid * 1.2 + 0.05 * t), ty: f32(0.2 + 0.01 * Math.sin(phase)), tz: f32(cameraDepth + (cameraDepth / 7) * Math.cos(phase / 8)) };
     const keypoints_3d = new Float32Array(J * 3);
     const keypoints_2d = new Float32Array(J * 2);
     const fx = (5000 * S) / 256;
