@@ -1,26 +1,20 @@
-import fsp from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { getConfig } from '../lib/config';
-import { getClipDoc, updateClip, updateClipIf } from '../lib/clips/repo';
+import { getClipDoc, updateClipIf } from '../lib/clips/repo';
 import type { ClipStage } from '../lib/clips/types';
 import { resetFinalFrames, saveSequence } from '../lib/frames/repo';
 import { FinalFramesWriter } from '../lib/frames/stream-writer';
 import type { Logger } from '../lib/log';
 import { computeTrackStats } from '../lib/pose/coverage';
-import type { PoseSequence } from '../lib/pose/types';
 import { publishClipChanged } from '../lib/queue';
 import { blobStore, clipKeys } from '../lib/storage';
 import { attemptLayout } from '../lib/storage/layout';
-import { extractFrames, FramesOnDisk } from '../lib/video/extract';
-import { VideoToolError } from '../lib/video/ffmpeg';
-import type { FrameIndex } from '../lib/video/types';
-import { checkFrameIndex } from '../lib/video/frame-index';
-import { makePlayable, makeThumbnail } from '../lib/video/playable';
-import { probePackets, probeVideo, sameFrameIndex } from '../lib/video/probe';
 import { analyseClip } from './analyse';
+import type { AttemptContext, WorkStage } from './attempt-context';
+import { extractThenTrack } from './extract-then-track';
 import { prepareAttemptDir, removeAttemptDir } from './leftovers';
-import { fallbackRunner, selectRunner } from './runners/select';
+import { selectRunner } from './runners/select';
 import { RunnerError, type PoseRunner, type RunnerProgress } from './runners/types';
+import { trackWhileExtracting } from './track-while-extracting';
 
 /**
  * The job: everything that turns an uploaded clip into stored poses, stage by stage.
@@ -29,25 +23,13 @@ import { RunnerError, type PoseRunner, type RunnerProgress } from './runners/typ
  */
 
 /** Share of the overall progress bar each stage takes, in pipeline order. */
-const STAGE_SPAN: Record<Exclude<ClipStage, 'uploaded' | 'done'>, [number, number]> = {
+const STAGE_SPAN: Record<WorkStage, [number, number]> = {
   probing: [0, 0.02],
   extracting: [0.02, 0.14],
   transcoding: [0.14, 0.22],
   tracking: [0.22, 0.96],
   ingesting: [0.96, 1],
 };
-
-/** The frames the extraction decoded are not the ones the container's packets promised (count or times). */
-class FrameIndexMismatch extends Error {
-  constructor(
-    readonly packets: FrameIndex,
-    readonly decoded: FrameIndex,
-  ) {
-    const at = packets.pts.findIndex((t, i) => t !== decoded.pts[i]);
-    super(`the video's packets promise ${packets.frameCount} frames, ${decoded.frameCount} decode${at >= 0 ? `; frame ${at} at ${decoded.pts[at]} s, not ${packets.pts[at]} s` : ''}`);
-    this.name = 'FrameIndexMismatch';
-  }
-}
 
 export class ClipGoneError extends Error {
   constructor(clipId: string) {
@@ -114,7 +96,7 @@ async function runAttempt(ctx: PipelineContext): Promise<PipelineResult> {
   // Progress: written to MongoDB and published at most every 250 ms, and at every stage change.
   let lastWrite = 0;
   let currentStage: ClipStage = 'probing';
-  const progress = async (stage: Exclude<ClipStage, 'uploaded' | 'done'>, within: number, extra: { etaSeconds?: number; logLine?: string } = {}) => {
+  const progress = async (stage: WorkStage, within: number, extra: { etaSeconds?: number; logLine?: string } = {}) => {
     if (extra.logLine) {
       logTail.push(extra.logLine);
       if (logTail.length > 30) logTail.shift();
@@ -131,7 +113,7 @@ async function runAttempt(ctx: PipelineContext): Promise<PipelineResult> {
     await ctx.reportJobProgress({ stage, progress: overall, etaSeconds: eta });
     await publishClipChanged(clipId);
   };
-  const timed = async <T>(stage: Exclude<ClipStage, 'uploaded' | 'done'>, fn: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(stage: WorkStage, fn: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
     await progress(stage, 0);
     signal.throwIfAborted();
@@ -151,157 +133,35 @@ async function runAttempt(ctx: PipelineContext): Promise<PipelineResult> {
     return scratch.source;
   };
 
-  let runner: PoseRunner = await selectRunner(config);
-  let runnerNote: string | null = null;
+  const chosen: PoseRunner = await selectRunner(config);
   const onRunnerProgress = (p: RunnerProgress) =>
     void progress('tracking', p.progress, { etaSeconds: p.etaSeconds, logLine: p.logLine }).catch(() => {});
   // results while tracking runs: frames the runner calls final are stored in chunks, and pages told
   const writer = new FinalFramesWriter(clipId, { log, onStored: () => publishClipChanged(clipId) });
   const runContext = { onProgress: onRunnerProgress, onFinalFrames: writer.push.bind(writer), signal };
-  // The runner's working folder inside the attempt's scratch (space-free: PHALP builds unquoted shell commands).
-  const workDir = scratch.runDir;
+  const attempt: AttemptContext = {
+    clipId,
+    config,
+    signal,
+    log,
+    scratch,
+    keys,
+    store,
+    stageSeconds,
+    // the runner's working folder inside the attempt's scratch (space-free: PHALP builds unquoted shell commands)
+    workDir: scratch.runDir,
+    writer,
+    runContext,
+    progress,
+    timed,
+    fetchSource,
+  };
 
-  let sequence: PoseSequence;
-  if (runner.runWhileExtracting) {
-    // Tracking starts on the first extracted frames (the CPU runner). The frame count and each frame's
-    // time come from reading the container's packets (no decoding), so frames are handed out as final at
-    // once; the extraction (which decodes) checks that index when it ends: a video whose decoded frames
-    // differ from its packets starts over (pages reload) with the decoded index, tracked from the JPGs.
-    // The playable copy is made next to tracking, at a lower priority (until it exists the player plays
-    // the source when the browser can).
-    const streamRunner = runner;
-    const { source, early } = await timed('probing', async () => {
-      const source = await fetchSource();
-      return { source, early: await probePackets(source, { signal }) };
-    });
-    await updateClip(clipId, { video: early.info });
-    checkFrameIndex(early.index, keys.frameIndex);
-    await store.putStream(keys.frameIndex, Readable.from([Buffer.from(JSON.stringify(early.index))]), { contentType: 'application/json', signal });
-    // the work next to tracking (extraction, playable copy) stops with the job or when tracking fails
-    const side = new AbortController();
-    const stopSide = () => side.abort(signal.reason);
-    signal.addEventListener('abort', stopSide, { once: true });
-    const t0 = Date.now();
-    await fsp.mkdir(scratch.framesDir, { recursive: true });
-    await fsp.mkdir(workDir, { recursive: true });
-    const onDisk = new FramesOnDisk();
-    const extraction = extractFrames(source, scratch.framesDir, { signal: side.signal, info: early.info, live: onDisk, niceness: 5 }).then((index) => {
-      stageSeconds.extracting = (Date.now() - t0) / 1000;
-      return index;
-    });
-    const verified = extraction.then((index) => {
-      if (!sameFrameIndex(index, early.index)) throw new FrameIndexMismatch(early.index, index);
-    });
-    // the playable copy and the thumbnail, once every frame is out, next to tracking
-    const copied = extraction.then(async () => {
-      const t1 = Date.now();
-      await makeThumbnail(scratch.framesDir, scratch.thumbnail);
-      await store.putFile(keys.thumbnail, scratch.thumbnail, { contentType: 'image/jpeg', signal: side.signal });
-      if (!early.info.browserPlayable) {
-        await makePlayable(source, scratch.playable, { signal: side.signal, info: early.info, niceness: 10 });
-        await store.putFile(keys.playable, scratch.playable, { contentType: 'video/mp4', signal: side.signal });
-      } else {
-        await store.delete(keys.playable);
-      }
-      await updateClip(clipId, { hasPlayableCopy: !early.info.browserPlayable });
-      await publishClipChanged(clipId);
-      stageSeconds.transcoding = (Date.now() - t1) / 1000;
-    });
-    // each is awaited below (or by the runner); a failure before that is not an unhandled rejection
-    for (const p of [extraction, verified, copied]) p.catch(() => {});
-    try {
-      sequence = await timed('tracking', async () => {
-        await updateClip(clipId, { runner: runner.kind });
-        const prepared = { clipId, framesDir: scratch.framesDir, frameIndex: early.index, video: early.info, workDir };
-        try {
-          return await streamRunner.runWhileExtracting!({ ...prepared, frames: onDisk, verified }, runContext);
-        } catch (err) {
-          const mismatch = await verified.then(() => null, (e: unknown) => (e instanceof FrameIndexMismatch ? e : null));
-          if (!mismatch || signal.aborted) throw err;
-          // the decoded frames are not the packets: start over from the JPGs with the exact index
-          log.warn('job.frame-index-mismatch', { clipId, detail: mismatch.message });
-          await writer.reset();
-          const video = await probeVideo(source, { signal });
-          const frameIndex = { ...mismatch.decoded, fps: video.fps };
-          if (frameIndex.frameCount !== video.frameCount) {
-            throw new VideoToolError(`frame extraction lost frames: the video has ${video.frameCount} frames (counted by decoding) but ffmpeg wrote ${frameIndex.frameCount} JPGs`);
-          }
-          checkFrameIndex(frameIndex, keys.frameIndex);
-          await store.putStream(keys.frameIndex, Readable.from([Buffer.from(JSON.stringify(frameIndex))]), { contentType: 'application/json', signal });
-          await updateClip(clipId, { video });
-          return streamRunner.run({ ...prepared, frameIndex, video }, runContext);
-        }
-      });
-      await copied;
-    } catch (err) {
-      await writer.stop(); // a failed or canceled run stores nothing more
-      // what went wrong first: an extraction failure shows as itself, not as the runner's
-      const first = await Promise.race([extraction.then(() => null, (e: unknown) => e), new Promise<null>((r) => setTimeout(() => r(null), 50))]);
-      side.abort(err);
-      await Promise.allSettled([copied, extraction]);
-      throw first ?? err;
-    } finally {
-      signal.removeEventListener('abort', stopSide);
-    }
-  } else {
-    const { source, video } = await timed('probing', async () => {
-      const source = await fetchSource();
-      return { source, video: await probeVideo(source, { signal }) };
-    });
-    await updateClip(clipId, { video });
-
-    await fsp.mkdir(scratch.framesDir, { recursive: true });
-    const frameIndex = await timed('extracting', () =>
-      extractFrames(source, scratch.framesDir, {
-        signal,
-        info: video, // already probed exactly: no second full decode
-        onProgress: (done, total) => void progress('extracting', total ? done / total : 0).catch(() => {}),
-      }),
-    );
-
-    checkFrameIndex(frameIndex, keys.frameIndex);
-    await store.putStream(keys.frameIndex, Readable.from([Buffer.from(JSON.stringify(frameIndex))]), { contentType: 'application/json', signal });
-
-    await timed('transcoding', async () => {
-      if (!video.browserPlayable) {
-        await makePlayable(source, scratch.playable, {
-          signal,
-          info: video,
-          onProgress: (done: number, total: number) => void progress('transcoding', total ? done / total : 0).catch(() => {}),
-        });
-        await store.putFile(keys.playable, scratch.playable, { contentType: 'video/mp4', signal });
-      } else {
-        await store.delete(keys.playable);
-      }
-      await makeThumbnail(scratch.framesDir, scratch.thumbnail);
-      await store.putFile(keys.thumbnail, scratch.thumbnail, { contentType: 'image/jpeg', signal });
-    });
-    await updateClip(clipId, { hasPlayableCopy: !video.browserPlayable });
-
-    await fsp.mkdir(workDir, { recursive: true });
-    const prepared = { clipId, framesDir: scratch.framesDir, frameIndex, video, workDir };
-    sequence = await timed('tracking', async () => {
-      await updateClip(clipId, { runner: runner.kind });
-      try {
-        return await runner.run(prepared, runContext);
-      } catch (err) {
-        // fall back only when the runner says its failure is one it cannot fix (no GPU, missing models)
-        if (!(err instanceof RunnerError) || signal.aborted || !err.options.fallbackAllowed) throw err;
-        const fallback = fallbackRunner(config, runner);
-        if (!fallback) throw err;
-        runnerNote = `${runner.kind.toUpperCase()} failed (${err.message}); the built-in ${fallback.kind.toUpperCase()} runner was used instead.`;
-        log.warn('job.runner-fallback', { clipId, from: runner.kind, to: fallback.kind, reason: err.message, code: err.code });
-        runner = fallback;
-        // the other runner numbers tracks its own way: what the first one stored goes
-        await writer.reset();
-        await updateClip(clipId, { runner: runner.kind, runnerNote });
-        return runner.run(prepared, runContext);
-      }
-    }).catch(async (err) => {
-      await writer.stop(); // a failed or canceled run stores nothing more
-      throw err;
-    });
-  }
+  // probing, extracting, transcoding and tracking: next to each other when the runner can start on the
+  // first extracted frames (the CPU runner), else one after the other (PHALP)
+  const { sequence, runner, runnerNote } = chosen.runWhileExtracting
+    ? { sequence: await trackWhileExtracting(attempt, chosen), runner: chosen, runnerNote: null }
+    : await extractThenTrack(attempt, chosen);
 
   const stored = await timed('ingesting', async () => {
     // a clip canceled while tracking must not get frames written back
