@@ -112,10 +112,11 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
 async function waitForClip(url: string, headers: Record<string, string>, id: string, timeoutMs: number) {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const clip = (await (await fetch(`${url}/api/clips/${id}`, { headers })).json()) as { status: string; error?: string };
+    const res = await fetch(`${url}/api/clips/${id}`, { headers });
+    const clip = (await res.json()) as { status?: string; error?: string };
     if (clip.status === 'done') return;
     if (clip.status === 'failed') throw new Error(`clip ${id} failed: ${clip.error}`);
-    if (Date.now() > until) throw new Error(`clip ${id} not done after ${timeoutMs} ms (${clip.status})`);
+    if (Date.now() > until) throw new Error(`clip ${id} not done after ${timeoutMs} ms (${clip.status ?? `${res.status} ${clip.error}`})`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }

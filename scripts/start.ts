@@ -133,7 +133,8 @@ async function main() {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  startChild('web', [nextBin, 'start', '-p', String(config.port)], false);
+  // Next.js behind a plain Node server that answers the player's hot reads itself (lib/http/direct-routes.ts)
+  startChild('web', [path.join(root, 'scripts', 'web-server.mjs'), '-p', String(config.port)], false);
   startChild('worker', ['--import', 'tsx', path.join(root, 'worker', 'main.ts')], true);
 
   const url = `http://localhost:${config.port}`;

@@ -15,6 +15,15 @@ export const httpMetrics = {
   },
 };
 
+const directResponses = () =>
+  counter('motion_coach_http_direct_responses_total', "API responses the web server gave without Next.js's router (lib/http/direct-routes.ts), by route template", ['route']);
+
+export const directRouteMetrics = {
+  answered(routeTemplate: string): void {
+    directResponses().inc({ route: routeTemplate });
+  },
+};
+
 /** `/api/clips/65ab.../video` with params {id: '65ab...'} -> `/api/clips/[id]/video` (bounded label values). */
 export function routeTemplate(pathname: string, params: Record<string, string | string[] | undefined>): string {
   const byValue = new Map<string, string>();

@@ -9,6 +9,7 @@ import path from 'node:path';
  */
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const NEXT_BIN = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+export const WEB_SERVER = path.join(ROOT, 'scripts', 'web-server.mjs');
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -80,9 +81,9 @@ function manage(name: string, child: ChildProcess, echo: boolean): ManagedProces
   };
 }
 
-/** A production web server (`next start`) on `port`; env needs at least MONGODB_URI, REDIS_URL, DATA_DIR. */
+/** The production web server (scripts/web-server.mjs, Next.js behind it) on `port`; env needs at least MONGODB_URI, REDIS_URL, DATA_DIR. */
 export function startWebApp(name: string, port: number, env: Record<string, string>, opts: { echo?: boolean } = {}): ManagedProcess {
-  const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  const child = spawn(process.execPath, [WEB_SERVER, '-p', String(port), '-H', '127.0.0.1'], {
     cwd: ROOT,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', MC_PROCESS_NAME: name, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import { partialPoses, posesPayload } from '@/lib/clips/poses-blob';
 import { finalFramesOf } from '@/lib/clips/repo';
+import { serveDirectly } from '@/lib/http/direct-routes';
 import { route } from '@/lib/http/route';
 import { memoryBlob, serveBlob } from '@/lib/http/serve-blob';
 
@@ -34,3 +35,6 @@ export const GET = route({ clip: 'clip.view', share: true }, async ({ request, c
 }, { cachedClip: true });
 
 const finalHeaders = (finalFrames: number, total: number) => ({ 'x-final-frames': String(finalFrames), 'x-total-frames': String(total) });
+
+// a player asks for this many times a second: the web server calls it without Next.js's router once loaded
+serveDirectly('/api/clips/[id]/poses', GET);

@@ -1,5 +1,6 @@
 import { clipVideoBlob } from '@/lib/clips/files';
 import { errorJson } from '@/lib/http/respond';
+import { serveDirectly } from '@/lib/http/direct-routes';
 import { route } from '@/lib/http/route';
 import { serveBlob } from '@/lib/http/serve-blob';
 import { blobStore } from '@/lib/storage';
@@ -12,3 +13,6 @@ export const GET = route({ clip: 'clip.view', share: true }, async ({ request, c
   const blob = await clipVideoBlob(clip._id.toHexString(), clip);
   return blob ? serveBlob(request, blobStore(), blob.key, blob.contentType) : errorJson(404, 'No such clip, or its video is not ready yet.');
 }, { cachedClip: true });
+
+// a player asks for this many times a second: the web server calls it without Next.js's router once loaded
+serveDirectly('/api/clips/[id]/video', GET);

@@ -1,0 +1,141 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { directRouteMetrics } from '../metrics/app';
+import type { RouteHandler } from './route';
+import { DATA_RESPONSE, EVERY_RESPONSE } from './security-headers.mjs';
+
+/**
+ * Routes the web server calls without Next.js's router: the reads a player makes many times a second
+ * (the poses payload, video Range reads). Next.js's own per-request work (routing, request and response
+ * objects, async contexts) cost about 15 times what the handler does for them; for a 312-frame,
+ * 3-athlete clip that held 50 players to about 300 requests/s on 2 cores (bench/load.bench.ts).
+ *
+ * How: a route module calls `serveDirectly(template, GET)` when Next.js loads it; the first request of a
+ * route therefore goes through Next.js as usual. The web server (scripts/web-server.mjs) asks
+ * `dispatchDirect(req, res)` first for every request; it answers GET/HEAD requests of a registered route
+ * by calling the same route handler (the same `route()` rule, access check, metrics and memory as through
+ * Next.js), adding the headers next.config.mjs adds, and leaves everything else to Next.js.
+ * The registry lives on globalThis so that the server, which does not load the app's modules, finds the
+ * handlers of the copy Next.js loaded.
+ */
+interface DirectRoute {
+  template: string;
+  pattern: RegExp;
+  names: string[];
+  GET: RouteHandler;
+}
+
+export type DirectDispatch = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+interface Registry {
+  routes: Map<string, DirectRoute>;
+  dispatch: DirectDispatch;
+}
+
+const REGISTRY = Symbol.for('motion-coach.direct-routes');
+const HEADERS: [string, string][] = [...EVERY_RESPONSE, ...DATA_RESPONSE].map(({ key, value }) => [key.toLowerCase(), value]);
+
+function registry(): Registry {
+  const g = globalThis as { [REGISTRY]?: Registry };
+  return (g[REGISTRY] ??= { routes: new Map(), dispatch: (req, res) => dispatchDirect(req, res) });
+}
+
+/** Lets the web server call `GET` (and HEAD, which the handler answers without a body) of an /api route directly. */
+export function serveDirectly(template: string, GET: RouteHandler): void {
+  if (!template.startsWith('/api/')) throw new Error(`only /api routes can be served directly (${template})`);
+  const names: string[] = [];
+  const source = template
+    .split('/')
+    .map((part) => {
+      const m = /^\[(\w+)\]$/.exec(part);
+      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  registry().routes.set(template, { template, pattern: new RegExp(`^${source}$`), names, GET });
+}
+
+/** The route a request path names, with its parameters; null when none is registered. */
+export function matchDirect(pathname: string): { route: DirectRoute; params: Record<string, string> } | null {
+  for (const route of registry().routes.values()) {
+    const m = route.pattern.exec(pathname);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    try {
+      route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
+    } catch {
+      return null; // a malformed escape: Next.js answers it
+    }
+    return { route, params };
+  }
+  return null;
+}
+
+/**
+ * Answers `req` when it is a GET/HEAD of a registered route and returns true; false leaves it to Next.js.
+ * The request goes to the route handler as a web Request (headers as sent; GET/HEAD carry no body).
+ */
+export function dispatchDirect(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const found = matchDirect(q < 0 ? url : url.slice(0, q));
+  if (!found) return false;
+  void answer(found.route, found.params, req, res);
+  return true;
+}
+
+async function answer(route: DirectRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const aborted = new AbortController();
+  res.once('close', () => !res.writableFinished && aborted.abort());
+  try {
+    const headers = new Headers();
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: req.method, headers, signal: aborted.signal });
+    const response = await route.GET(request, { params: Promise.resolve(params) });
+    directRouteMetrics.answered(route.template);
+    if (aborted.signal.aborted) {
+      await response.body?.cancel().catch(() => {});
+      return;
+    }
+    res.statusCode = response.status;
+    for (const [key, value] of HEADERS) res.setHeader(key, value);
+    response.headers.forEach((value, key) => res.setHeader(key, value));
+    const body = response.body;
+    if (!body || req.method === 'HEAD') {
+      await body?.cancel().catch(() => {});
+      res.end();
+      return;
+    }
+    const reader = body.getReader();
+    aborted.signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      // backpressure: wait for the socket to drain before reading more (a video blob is read range by range)
+      if (!res.write(value)) await drained(res);
+      if (aborted.signal.aborted) return;
+    }
+    res.end();
+  } catch (err) {
+    // route() answers every error it knows with a clear status; this is a failure while sending
+    if (res.headersSent || aborted.signal.aborted) res.destroy(err as Error);
+    else {
+      res.statusCode = 500;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ error: 'The server failed while answering; please try again.' }));
+    }
+  }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDb } from '../../lib/db';
+import { matchDirect, serveDirectly } from '../../lib/http/direct-routes';
+import { route } from '../../lib/http/route';
+import { closeSharedRedis } from '../../lib/redis';
+import { findFreePort } from '../../scripts/services/free-port';
+import { ensureWebBuild, startWebApp, waitForWebApp, type ManagedProcess } from '../../scripts/services/web-processes';
+import { invitedCoach, makeClip } from '../auth/fixtures';
+import { testUser, type TestUser } from '../auth/helpers';
+
+/**
+ * The routes the web server (scripts/web-server.mjs) answers without Next.js's router
+ * (lib/http/direct-routes.ts): against the real production server, the poses and video routes answer
+ * exactly as through Next.js (same bytes, ETag/304, Range, HEAD, access rule, the headers
+ * next.config.mjs adds), and the metrics show that the direct lane answered them.
+ */
+describe('matching a request path to a registered route', () => {
+  it('takes the parameters out of the path and leaves other paths alone', () => {
+    serveDirectly('/api/test-direct/[id]/thing', route('public', () => new Response('x')));
+    expect(matchDirect('/api/test-direct/abc/thing')?.params).toEqual({ id: 'abc' });
+    expect(matchDirect('/api/test-direct/a%20b/thing')?.params).toEqual({ id: 'a b' });
+    expect(matchDirect('/api/test-direct/abc/thing/more')).toBeNull();
+    expect(matchDirect('/api/test-direct//thing')).toBeNull();
+    expect(matchDirect('/api/test-direct/a/b/thing')).toBeNull();
+    // a malformed escape is left to Next.js (which answers 400)
+    expect(matchDirect('/api/test-direct/%E0%A4%A/thing')).toBeNull();
+    expect(() => serveDirectly('/clips/[id]', route('public', () => new Response('x')))).toThrow(/only \/api/);
+  });
+});
+
+let web: ManagedProcess;
+let url = '';
+let owner: TestUser;
+let clipId = '';
+const METRICS_TOKEN = 'direct-routes-test-token';
+
+beforeAll(async () => {
+  ensureWebBuild(() => {});
+  owner = await testUser();
+  clipId = await makeClip(owner.actor.userId);
+  const port = await findFreePort();
+  url = `http://127.0.0.1:${port}`;
+  // the test's own MongoDB, Redis and DATA_DIR (so the session and the clip's files are the web app's)
+  web = startWebApp('web', port, { METRICS_TOKEN, CLIP_CACHE_MS: '0' });
+  await waitForWebApp(web, url, 180_000);
+}, 300_000);
+
+afterAll(async () => {
+  await web?.stop('SIGTERM', 20_000);
+  await closeSharedRedis();
+  await closeDb();
+});
+
+async function get(path: string, headers: Record<string, string> = {}, method = 'GET') {
+  const res = await fetch(`${url}${path}`, { method, headers: { cookie: owner.cookie, ...headers } });
+  return { res, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+async function directCount(template: string): Promise<number> {
+  const text = await (await fetch(`${url}/api/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const line = text.split('\n').find((l) => l.startsWith(`motion_coach_http_direct_responses_total{route="${template}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+describe('the poses and video routes on the production web server', { timeout: 120_000 }, () => {
+  it('answer the same through the direct lane as through Next.js, and the direct lane is used', async () => {
+    const poses = `/api/clips/${clipId}/poses`;
+    // the first request loads the route module through Next.js (which registers it)
+    const first = await get(poses);
+    expect(first.res.status).toBe(200);
+    const before = await directCount('/api/clips/[id]/poses');
+    const second = await get(poses);
+    const third = await get(poses);
+    expect(await directCount('/api/clips/[id]/poses')).toBe(before + 2);
+    for (const { res, body } of [second, third]) {
+      expect(res.status).toBe(200);
+      expect(body.equals(first.body)).toBe(true);
+      expect(res.headers.get('etag')).toBe(first.res.headers.get('etag'));
+      expect(res.headers.get('content-type')).toBe('application/octet-stream');
+      expect(res.headers.get('x-final-frames')).toBe(first.res.headers.get('x-final-frames'));
+      expect(res.headers.get('cache-control')).toBe('private, no-cache');
+      expect(res.headers.get('vary')).toMatch(/Cookie/);
+      // what next.config.mjs adds to every API response
+      for (const h of ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'x-frame-options', 'permissions-policy', 'cross-origin-opener-policy']) {
+        expect(res.headers.get(h), h).toBe(first.res.headers.get(h));
+      }
+    }
+    // ETag -> 304; HEAD -> headers, no body
+    const cached = await get(poses, { 'if-none-match': first.res.headers.get('etag')! });
+    expect(cached.res.status).toBe(304);
+    expect(cached.body.length).toBe(0);
+    const head = await get(poses, {}, 'HEAD');
+    expect(head.res.status).toBe(200);
+    expect(Number(head.res.headers.get('content-length'))).toBe(first.body.length);
+    expect(head.body.length).toBe(0);
+    expect(await directCount('/api/clips/[id]/poses')).toBe(before + 4);
+  });
+
+  it('keep the access rule: anonymous 401, another account 404', async () => {
+    await get(`/api/clips/${clipId}/poses`);
+    const anonymous = await fetch(`${url}/api/clips/${clipId}/poses`);
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error).toMatch(/Sign in/);
+    const other = await invitedCoach(owner, 'other');
+    const res = await fetch(`${url}/api/clips/${clipId}/poses`, { headers: { cookie: other.cookie } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+  });
+
+  it('serve video Ranges as Next.js does, and leave other methods to Next.js', async () => {
+    const video = `/api/clips/${clipId}/video`;
+    const whole = await get(video);
+    expect(whole.res.status).toBe(200);
+    const before = await directCount('/api/clips/[id]/video');
+    const part = await get(video, { range: 'bytes=10-99' });
+    expect(part.res.status).toBe(206);
+    expect(part.res.headers.get('content-range')).toBe(`bytes 10-99/${whole.body.length}`);
+    expect(part.body.equals(whole.body.subarray(10, 100))).toBe(true);
+    expect((await get(video, { range: 'bytes=999999-' })).res.status).toBe(416);
+    expect(await directCount('/api/clips/[id]/video')).toBe(before + 2);
+    // not GET/HEAD: Next.js's router answers (the route has no POST)
+    const post = await fetch(`${url}${video}`, { method: 'POST', headers: { cookie: owner.cookie, origin: url } });
+    expect(post.status).toBe(405);
+    expect(await directCount('/api/clips/[id]/video')).toBe(before + 2);
+  });
+});
