@@ -101,9 +101,13 @@ export async function receiveUpload(
   const result = new Promise<ReceivedUpload>((resolve, reject) => {
     let fileSeen = false;
     let settled = false;
+    let fileBytes: Readable | null = null;
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
+      // the store's write ends with an error, so it removes what it wrote (a client gone mid-upload left
+      // the store's temp file: busboy's file stream just stopped, neither ending nor failing)
+      fileBytes?.destroy(err instanceof Error ? err : new Error(String(err)));
       body.unpipe(parser);
       body.resume(); // drain the rest of the request so the connection can answer
       reject(err);
@@ -114,6 +118,7 @@ export async function receiveUpload(
         return;
       }
       fileSeen = true;
+      fileBytes = stream;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           opts.onBytes?.(chunk.length);

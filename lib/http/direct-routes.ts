@@ -5,23 +5,30 @@ import { DATA_RESPONSE, EVERY_RESPONSE } from './security-headers.mjs';
 
 /**
  * Routes the web server calls without Next.js's router: the reads a player makes many times a second
- * (the poses payload, video Range reads). Next.js's own per-request work (routing, request and response
- * objects, async contexts) cost about 15 times what the handler does for them; for a 312-frame,
- * 3-athlete clip that held 50 players to about 300 requests/s on 2 cores (bench/load.bench.ts).
+ * (the poses payload, video Range reads) and the upload. Next.js's own per-request work (routing, request
+ * and response objects, async contexts) cost about 3 times what the handler does for a poses request:
+ * for a 312-frame, 3-athlete clip that held 50 players to about 300 requests/s on 2 cores
+ * (bench/load.bench.ts). An upload's body went through Next.js's request adapter, which copies every chunk.
  *
- * How: a route module calls `serveDirectly(template, GET)` when Next.js loads it; the first request of a
- * route therefore goes through Next.js as usual. The web server (scripts/web-server.mjs) asks
- * `dispatchDirect(req, res)` first for every request; it answers GET/HEAD requests of a registered route
- * by calling the same route handler (the same `route()` rule, access check, metrics and memory as through
- * Next.js), adding the headers next.config.mjs adds, and leaves everything else to Next.js.
- * The registry lives on globalThis so that the server, which does not load the app's modules, finds the
- * handlers of the copy Next.js loaded.
+ * How: a route module calls `serveDirectly(template, { GET, POST })` when Next.js loads it; the first
+ * request of a route therefore goes through Next.js as usual. The web server (scripts/web-server.mjs)
+ * asks `dispatchDirect(req, res)` first for every request; it answers a request of a registered route and
+ * method by calling the same route handler (the same `route()` rule, access and CSRF checks, metrics and
+ * memory as through Next.js), adding the headers next.config.mjs adds, and leaves everything else to
+ * Next.js. The registry lives on globalThis so that the server, which does not load the app's modules,
+ * finds the handlers of the copy Next.js loaded.
  */
+/** The methods a route may hand to the direct lane (HEAD goes to GET, which answers it without a body). */
+export interface DirectHandlers {
+  GET?: RouteHandler;
+  POST?: RouteHandler;
+}
+
 interface DirectRoute {
   template: string;
   pattern: RegExp;
   names: string[];
-  GET: RouteHandler;
+  handlers: DirectHandlers;
 }
 
 export type DirectDispatch = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -39,8 +46,8 @@ function registry(): Registry {
   return (g[REGISTRY] ??= { routes: new Map(), dispatch: (req, res) => dispatchDirect(req, res) });
 }
 
-/** Lets the web server call `GET` (and HEAD, which the handler answers without a body) of an /api route directly. */
-export function serveDirectly(template: string, GET: RouteHandler): void {
+/** Lets the web server call these handlers of an /api route directly. */
+export function serveDirectly(template: string, handlers: DirectHandlers): void {
   if (!template.startsWith('/api/')) throw new Error(`only /api routes can be served directly (${template})`);
   const names: string[] = [];
   const source = template
@@ -52,7 +59,7 @@ export function serveDirectly(template: string, GET: RouteHandler): void {
       return '([^/]+)';
     })
     .join('/');
-  registry().routes.set(template, { template, pattern: new RegExp(`^${source}$`), names, GET });
+  registry().routes.set(template, { template, pattern: new RegExp(`^${source}$`), names, handlers });
 }
 
 /** The route a request path names, with its parameters; null when none is registered. */
@@ -72,28 +79,38 @@ export function matchDirect(pathname: string): { route: DirectRoute; params: Rec
 }
 
 /**
- * Answers `req` when it is a GET/HEAD of a registered route and returns true; false leaves it to Next.js.
- * The request goes to the route handler as a web Request (headers as sent; GET/HEAD carry no body).
+ * Answers `req` when it is a request of a registered route and method and returns true; false leaves it
+ * to Next.js. The request goes to the route handler as a web Request (headers as sent, the body as it comes).
  */
 export function dispatchDirect(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  if (method !== 'GET' && method !== 'POST') return false;
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const found = matchDirect(q < 0 ? url : url.slice(0, q));
-  if (!found) return false;
-  void answer(found.route, found.params, req, res);
+  const handler = found?.route.handlers[method];
+  if (!found || !handler) return false;
+  void answer(found.route.template, handler, found.params, req, res);
   return true;
 }
 
-async function answer(route: DirectRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(template: string, handler: RouteHandler, params: Record<string, string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const aborted = new AbortController();
   res.once('close', () => !res.writableFinished && aborted.abort());
   try {
     const headers = new Headers();
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: req.method, headers, signal: aborted.signal });
-    const response = await route.GET(request, { params: Promise.resolve(params) });
-    directRouteMetrics.answered(route.template);
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url}`, {
+      method: req.method,
+      headers,
+      signal: aborted.signal,
+      ...(hasBody ? { body: requestBody(req), duplex: 'half' } : {}),
+    } as RequestInit);
+    const response = await handler(request, { params: Promise.resolve(params) });
+    directRouteMetrics.answered(template);
+    // a body the handler did not read to its end (a refused upload) is read and dropped once the answer is out
+    if (hasBody) res.once('finish', () => discardRest(req));
     if (aborted.signal.aborted) {
       await response.body?.cancel().catch(() => {});
       return;
@@ -126,6 +143,54 @@ async function answer(route: DirectRoute, params: Record<string, string>, req: I
       res.end(JSON.stringify({ error: 'The server failed while answering; please try again.' }));
     }
   }
+}
+
+/**
+ * The request's body as a web stream of the chunks Node.js read, handed on as they are: Node's own
+ * `Readable.toWeb` (and Next.js's adapter) copy every chunk, which for a large upload is a second pass
+ * over every byte. Backpressure: the request is paused while the stream's queue is full. A client that
+ * goes away before the end errors the stream (the upload code refuses the upload and keeps nothing).
+ */
+export function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let open = true;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const end = (err?: Error) => {
+          if (!open) return;
+          open = false;
+          if (err) controller.error(err);
+          else controller.close();
+        };
+        req.on('data', (chunk: Buffer) => {
+          if (!open) return;
+          controller.enqueue(chunk);
+          if ((controller.desiredSize ?? 1) <= 0) req.pause();
+        });
+        req.once('end', () => end());
+        req.once('error', (err) => end(err));
+        req.once('close', () => {
+          if (!req.complete) end(new Error('the client closed the connection before the end of the request'));
+        });
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        // the reader gave up (an upload refused early): the rest is read and dropped
+        open = false;
+        discardRest(req);
+      },
+    },
+    { highWaterMark: 16, size: () => 1 },
+  );
+}
+
+function discardRest(req: IncomingMessage): void {
+  if (req.complete) return;
+  req.removeAllListeners('data');
+  req.on('data', () => {});
+  req.resume();
 }
 
 function drained(res: ServerResponse): Promise<void> {

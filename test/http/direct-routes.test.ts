@@ -1,3 +1,7 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb } from '../../lib/db';
 import { matchDirect, serveDirectly } from '../../lib/http/direct-routes';
@@ -5,6 +9,7 @@ import { route } from '../../lib/http/route';
 import { closeSharedRedis } from '../../lib/redis';
 import { findFreePort } from '../../scripts/services/free-port';
 import { ensureWebBuild, startWebApp, waitForWebApp, type ManagedProcess } from '../../scripts/services/web-processes';
+import { postFile, SAMPLE } from '../../bench/upload-throughput';
 import { invitedCoach, makeClip } from '../auth/fixtures';
 import { testUser, type TestUser } from '../auth/helpers';
 
@@ -12,11 +17,12 @@ import { testUser, type TestUser } from '../auth/helpers';
  * The routes the web server (scripts/web-server.mjs) answers without Next.js's router
  * (lib/http/direct-routes.ts): against the real production server, the poses and video routes answer
  * exactly as through Next.js (same bytes, ETag/304, Range, HEAD, access rule, the headers
- * next.config.mjs adds), and the metrics show that the direct lane answered them.
+ * next.config.mjs adds); uploads arrive whole, refusals are said, and a client that goes away mid-upload
+ * leaves nothing behind; the metrics show that the direct lane answered them.
  */
 describe('matching a request path to a registered route', () => {
   it('takes the parameters out of the path and leaves other paths alone', () => {
-    serveDirectly('/api/test-direct/[id]/thing', route('public', () => new Response('x')));
+    serveDirectly('/api/test-direct/[id]/thing', { GET: route('public', () => new Response('x')) });
     expect(matchDirect('/api/test-direct/abc/thing')?.params).toEqual({ id: 'abc' });
     expect(matchDirect('/api/test-direct/a%20b/thing')?.params).toEqual({ id: 'a b' });
     expect(matchDirect('/api/test-direct/abc/thing/more')).toBeNull();
@@ -24,7 +30,7 @@ describe('matching a request path to a registered route', () => {
     expect(matchDirect('/api/test-direct/a/b/thing')).toBeNull();
     // a malformed escape is left to Next.js (which answers 400)
     expect(matchDirect('/api/test-direct/%E0%A4%A/thing')).toBeNull();
-    expect(() => serveDirectly('/clips/[id]', route('public', () => new Response('x')))).toThrow(/only \/api/);
+    expect(() => serveDirectly('/clips/[id]', { GET: route('public', () => new Response('x')) })).toThrow(/only \/api/);
   });
 });
 
@@ -122,5 +128,63 @@ describe('the poses and video routes on the production web server', { timeout: 1
     const post = await fetch(`${url}${video}`, { method: 'POST', headers: { cookie: owner.cookie, origin: url } });
     expect(post.status).toBe(405);
     expect(await directCount('/api/clips/[id]/video')).toBe(before + 2);
+  });
+});
+
+/** Every file under `dir` (relative paths). */
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+}
+
+describe('uploads through the direct lane', { timeout: 120_000 }, () => {
+  const headers = () => ({ cookie: owner.cookie, origin: url });
+
+  it('store the upload whole, and refuse what is not multipart with a clear message', async () => {
+    // GET /api/clips loads the route module through Next.js (which registers its POST)
+    expect((await fetch(`${url}/api/clips`, { headers: headers() })).status).toBe(200);
+    const before = await directCount('/api/clips');
+    const res = await postFile(`${url}/api/clips`, headers(), SAMPLE);
+    expect(res.status, res.body).toBe(201);
+    const clip = JSON.parse(res.body) as { id: string; sha256?: string };
+    const stored = filesUnder(process.env.DATA_DIR!).find((f) => f.includes(clip.id) && f.endsWith('source.mp4')) ?? filesUnder(process.env.DATA_DIR!).find((f) => f.includes(clip.id));
+    expect(stored, filesUnder(process.env.DATA_DIR!).join('\n')).toBeTruthy();
+    const hash = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+    expect(hash(fs.readFileSync(path.join(process.env.DATA_DIR!, stored!)))).toBe(hash(fs.readFileSync(SAMPLE)));
+
+    const notMultipart = await fetch(`${url}/api/clips`, { method: 'POST', headers: { ...headers(), 'content-type': 'application/octet-stream' }, body: Buffer.alloc(4 * 1024 * 1024, 1) });
+    expect(notMultipart.status).toBe(415);
+    expect((await notMultipart.json()).error).toMatch(/multipart/);
+    // a state change signed in by cookie from another site: the same CSRF refusal as through Next.js
+    const foreign = await fetch(`${url}/api/clips`, { method: 'POST', headers: { cookie: owner.cookie, origin: 'https://elsewhere.example' }, body: new FormData() });
+    expect(foreign.status).toBe(403);
+    expect(await directCount('/api/clips')).toBe(before + 3);
+  });
+
+  it('keep nothing of an upload whose client goes away halfway, and go on serving', async () => {
+    const clipsBefore = ((await (await fetch(`${url}/api/clips`, { headers: headers() })).json()) as { clips: unknown[] }).clips.length;
+    const filesBefore = filesUnder(process.env.DATA_DIR!).length;
+    const boundary = '----mcabort';
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.mp4"\r\nContent-Type: video/mp4\r\n\r\n`);
+    const video = fs.readFileSync(SAMPLE);
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${url}/api/clips`, {
+        method: 'POST',
+        headers: { ...headers(), 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + video.length * 2) },
+      });
+      req.on('error', () => resolve());
+      req.write(head);
+      req.write(video.subarray(0, video.length / 2), () => setTimeout(() => (req.destroy(), resolve()), 500));
+    });
+    // the server notices, refuses the upload and removes what it wrote
+    let files = filesUnder(process.env.DATA_DIR!);
+    for (let i = 0; i < 50 && files.length !== filesBefore; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      files = filesUnder(process.env.DATA_DIR!);
+    }
+    expect(files.length, files.join('\n')).toBe(filesBefore);
+    const after = (await (await fetch(`${url}/api/clips`, { headers: headers() })).json()) as { clips: unknown[] };
+    expect(after.clips.length).toBe(clipsBefore);
+    expect(web.exited()).toBe(false);
   });
 });

@@ -37,4 +37,4 @@ export const GET = route({ clip: 'clip.view', share: true }, async ({ request, c
 const finalHeaders = (finalFrames: number, total: number) => ({ 'x-final-frames': String(finalFrames), 'x-total-frames': String(total) });
 
 // a player asks for this many times a second: the web server calls it without Next.js's router once loaded
-serveDirectly('/api/clips/[id]/poses', GET);
+serveDirectly('/api/clips/[id]/poses', { GET });

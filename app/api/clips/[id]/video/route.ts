@@ -15,4 +15,4 @@ export const GET = route({ clip: 'clip.view', share: true }, async ({ request, c
 }, { cachedClip: true });
 
 // a player asks for this many times a second: the web server calls it without Next.js's router once loaded
-serveDirectly('/api/clips/[id]/video', GET);
+serveDirectly('/api/clips/[id]/video', { GET });
