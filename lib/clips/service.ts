@@ -117,9 +117,15 @@ export async function acceptReceivedFile(ownerId: string, received: ReceivedFile
   const clipId = file.clipId.toHexString();
   let created: ClipDoc | null = null;
   try {
-    const check = await validateVideo(file.localPath);
+    // both read the file with ffprobe: side by side, the upload is answered sooner (the packet count
+    // only matters for a file that passes the check, and fails harmlessly for one that does not)
+    const [check, counted] = await Promise.all([
+      validateVideo(file.localPath),
+      missingFrames(file.localPath).then((missing) => ({ missing }), (error: unknown) => ({ error })),
+    ]);
     if (!check.ok) throw new HttpError(check.status, check.reason);
-    const missing = await missingFrames(file.localPath);
+    if ('error' in counted) throw counted.error;
+    const { missing } = counted;
     if (missing) {
       throw new HttpError(
         422,
