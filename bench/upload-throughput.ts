@@ -26,11 +26,14 @@ export interface UploadResult {
  * ignores, so the app accepts it as a clip) to `url`, streamed from memory chunk by chunk. Unique
  * bytes each call, so an upload is never taken for an earlier one.
  */
-export async function postLargeUpload(url: string, headers: Record<string, string>, fillerMiB: number): Promise<UploadResult> {
+export async function postLargeUpload(url: string, headers: Record<string, string>, fillerMiB: number, form: 'raw' | 'multipart' = 'multipart'): Promise<UploadResult> {
   const boundary = '----mcbench';
   const enc = new TextEncoder();
-  const head = enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench-${fillerMiB}mib.mp4"\r\nContent-Type: video/mp4\r\n\r\n`);
-  const tail = enc.encode(`\r\n--${boundary}--\r\n`);
+  // raw: the body is the file (what the app's page sends); multipart: field "file" (curl -F)
+  const multipart = form === 'multipart';
+  const head = multipart ? enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench-${fillerMiB}mib.mp4"\r\nContent-Type: video/mp4\r\n\r\n`) : new Uint8Array(0);
+  const tail = multipart ? enc.encode(`\r\n--${boundary}--\r\n`) : new Uint8Array(0);
+  const type: Record<string, string> = multipart ? { 'content-type': `multipart/form-data; boundary=${boundary}` } : { 'content-type': 'video/mp4', 'x-filename': `bench-${fillerMiB}mib.mp4` };
   const sample = fs.readFileSync(SAMPLE);
   const chunk = new Uint8Array(1024 * 1024);
   new DataView(chunk.buffer).setFloat64(0, Date.now() + Math.random());
@@ -56,7 +59,7 @@ export async function postLargeUpload(url: string, headers: Record<string, strin
   const res = await fetch(url, {
     method: 'POST',
     body,
-    headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(total) },
+    headers: { ...headers, ...type, 'content-length': String(total) },
     // @ts-expect-error Node's fetch needs this for a streamed request body
     duplex: 'half',
   });

@@ -65,37 +65,62 @@ export function cleanDisplayName(name: string | undefined): string {
   return printable.slice(0, 200) || 'clip';
 }
 
+/** Content types of an upload whose body is the file itself (what the app's own page sends). */
+export function isRawUpload(contentType: string): boolean {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/octet-stream' || type.startsWith('video/');
+}
+
+/** The name a raw upload gives in `X-Filename` (percent-encoded, as encodeURIComponent writes it). */
+function rawFilename(request: Request): string {
+  const given = request.headers.get('x-filename') ?? '';
+  try {
+    return cleanDisplayName(decodeURIComponent(given));
+  } catch {
+    return cleanDisplayName(given);
+  }
+}
+
 /**
- * Streams the multipart field `file` of `request` straight into the blob store under `key` (hashed and
- * size-limited on the way by the store, never held in memory). When the store keeps blobs elsewhere
- * (GridFS), the same bytes also go to a temp file under `dataDir/uploads` so ffprobe can check them.
- * `maxBytes` is enforced while streaming (413); on any failure nothing is kept (no blob, no temp file).
+ * Streams the uploaded file of `request` straight into the blob store under `key` (hashed and
+ * size-limited on the way by the store, never held in memory). Two forms:
+ *  - the body is the file (Content-Type video/* or application/octet-stream, its name in `X-Filename`):
+ *    what the app's page sends, nothing to parse;
+ *  - multipart/form-data with the field `file` (curl -F, HTML forms, scripts).
+ * When the store keeps blobs elsewhere (GridFS), the same bytes also go to a temp file under
+ * `dataDir/uploads` so ffprobe can check them. `maxBytes` is enforced while streaming (413); on any
+ * failure nothing is kept (no blob, no temp file).
  */
 export async function receiveUpload(
   request: Request,
   opts: { store: BlobStore; key: string; dataDir: string; maxBytes: number; onBytes?: (n: number) => void },
 ): Promise<ReceivedUpload> {
-  const { store, key, maxBytes } = opts;
+  const { maxBytes } = opts;
   const contentType = request.headers.get('content-type') ?? '';
-  if (!contentType.startsWith('multipart/form-data')) {
-    throw new HttpError(415, 'Send the clip as multipart/form-data with the field "file".');
+  const raw = isRawUpload(contentType);
+  if (!raw && !contentType.startsWith('multipart/form-data')) {
+    throw new HttpError(
+      415,
+      'Send the clip as the request body (Content-Type video/... or application/octet-stream, its name in the X-Filename header) ' +
+        'or as multipart/form-data with the field "file".',
+    );
   }
   const declared = Number(request.headers.get('content-length') ?? NaN);
   // multipart framing adds a few hundred bytes; anything far above the limit can be refused at once
-  if (Number.isFinite(declared) && declared > maxBytes + 64 * 1024) {
+  if (Number.isFinite(declared) && declared > maxBytes + (raw ? 0 : 64 * 1024)) {
     throw new HttpError(413, `The file is larger than the limit of ${humanBytes(maxBytes)}.`);
   }
   if (!request.body) throw new HttpError(400, 'The request has no body.');
 
-  const local = store.localPath(key);
-  let probeCopy: string | null = null;
-  if (!local) {
-    const dir = uploadsDir(opts.dataDir);
-    await fsp.mkdir(dir, { recursive: true });
-    probeCopy = path.join(dir, `${crypto.randomUUID()}.probe`);
-  }
-
   const body = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  if (raw) {
+    try {
+      return await storeFileBytes(body, rawFilename(request), opts);
+    } catch (err) {
+      body.resume(); // drain the rest of the request so the connection can answer
+      throw err instanceof BlobTooLargeError ? new HttpError(413, `The file is larger than the limit of ${humanBytes(maxBytes)}.`) : err;
+    }
+  }
   const parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fields: 10 } });
 
   const result = new Promise<ReceivedUpload>((resolve, reject) => {
@@ -119,24 +144,11 @@ export async function receiveUpload(
       }
       fileSeen = true;
       fileBytes = stream;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          opts.onBytes?.(chunk.length);
-          cb(null, chunk);
-        },
-      });
-      let input: Readable = stream.pipe(counter);
-      stream.on('error', (err) => counter.destroy(err));
-      if (probeCopy) input = input.pipe(teeToFile(probeCopy));
-      store
-        .putStream(key, input, { maxBytes })
-        .then((put) => {
-          if (settled) return;
+      storeFileBytes(stream, cleanDisplayName(info.filename), opts)
+        .then((got) => {
+          if (settled) return void got.release();
           settled = true;
-          const release = async () => {
-            if (probeCopy) await fsp.rm(probeCopy, { force: true });
-          };
-          resolve({ key, localPath: local ?? probeCopy!, release, filename: cleanDisplayName(info.filename), sizeBytes: put.size, sha256: put.sha256 });
+          resolve(got);
         })
         .catch((err) => {
           stream.resume();
@@ -151,10 +163,56 @@ export async function receiveUpload(
   });
 
   body.pipe(parser);
+  return result;
+}
+
+/**
+ * The file's bytes into the store under `opts.key` (and, for a store without local files, into a temp
+ * copy to probe). Rejects, keeping nothing, when `bytes` fails or passes `maxBytes`; a client that goes
+ * away mid-upload is said as such (400).
+ */
+async function storeFileBytes(
+  bytes: Readable,
+  filename: string,
+  opts: { store: BlobStore; key: string; dataDir: string; maxBytes: number; onBytes?: (n: number) => void },
+): Promise<ReceivedUpload> {
+  const { store, key, maxBytes } = opts;
+  const local = store.localPath(key);
+  let probeCopy: string | null = null;
+  if (!local) {
+    const dir = uploadsDir(opts.dataDir);
+    await fsp.mkdir(dir, { recursive: true });
+    probeCopy = path.join(dir, `${crypto.randomUUID()}.probe`);
+  }
+  let input: Readable = bytes;
+  if (opts.onBytes) {
+    const onBytes = opts.onBytes;
+    input = input.pipe(
+      new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          onBytes(chunk.length);
+          cb(null, chunk);
+        },
+      }),
+    );
+    bytes.on('error', (err) => input.destroy(err));
+  }
+  if (probeCopy) {
+    const tee = teeToFile(probeCopy);
+    input.on('error', (err) => tee.destroy(err));
+    input = input.pipe(tee);
+  }
+  let interrupted: Error | null = null;
+  bytes.once('error', (err) => (interrupted = err));
   try {
-    return await result;
+    const put = await store.putStream(key, input, { maxBytes });
+    const release = async () => {
+      if (probeCopy) await fsp.rm(probeCopy, { force: true });
+    };
+    return { key, localPath: local ?? probeCopy!, release, filename, sizeBytes: put.size, sha256: put.sha256 };
   } catch (err) {
     if (probeCopy) await fsp.rm(probeCopy, { force: true });
+    if (interrupted && !(err instanceof BlobTooLargeError)) throw new HttpError(400, `The upload was interrupted: ${(interrupted as Error).message}`);
     throw err;
   }
 }

@@ -39,6 +39,7 @@ let url = '';
 let owner: TestUser;
 let clipId = '';
 const METRICS_TOKEN = 'direct-routes-test-token';
+const UPLOAD_LIMIT = 40 * 1024 * 1024;
 
 beforeAll(async () => {
   ensureWebBuild(() => {});
@@ -47,7 +48,7 @@ beforeAll(async () => {
   const port = await findFreePort();
   url = `http://127.0.0.1:${port}`;
   // the test's own MongoDB, Redis and DATA_DIR (so the session and the clip's files are the web app's)
-  web = startWebApp('web', port, { METRICS_TOKEN, CLIP_CACHE_MS: '0' });
+  web = startWebApp('web', port, { METRICS_TOKEN, CLIP_CACHE_MS: '0', MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT) });
   await waitForWebApp(web, url, 180_000);
 }, 300_000);
 
@@ -140,7 +141,7 @@ function filesUnder(dir: string): string[] {
 describe('uploads through the direct lane', { timeout: 120_000 }, () => {
   const headers = () => ({ cookie: owner.cookie, origin: url });
 
-  it('store the upload whole, and refuse what is not multipart with a clear message', async () => {
+  it('store a multipart upload whole, and refuse another content type with a clear message', async () => {
     // GET /api/clips loads the route module through Next.js (which registers its POST)
     expect((await fetch(`${url}/api/clips`, { headers: headers() })).status).toBe(200);
     const before = await directCount('/api/clips');
@@ -152,13 +153,55 @@ describe('uploads through the direct lane', { timeout: 120_000 }, () => {
     const hash = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
     expect(hash(fs.readFileSync(path.join(process.env.DATA_DIR!, stored!)))).toBe(hash(fs.readFileSync(SAMPLE)));
 
-    const notMultipart = await fetch(`${url}/api/clips`, { method: 'POST', headers: { ...headers(), 'content-type': 'application/octet-stream' }, body: Buffer.alloc(4 * 1024 * 1024, 1) });
-    expect(notMultipart.status).toBe(415);
-    expect((await notMultipart.json()).error).toMatch(/multipart/);
+    const wrongType = await fetch(`${url}/api/clips`, { method: 'POST', headers: { ...headers(), 'content-type': 'text/plain' }, body: Buffer.alloc(4 * 1024 * 1024, 1) });
+    expect(wrongType.status).toBe(415);
+    expect((await wrongType.json()).error).toMatch(/as the request body .* or as multipart/);
     // a state change signed in by cookie from another site: the same CSRF refusal as through Next.js
     const foreign = await fetch(`${url}/api/clips`, { method: 'POST', headers: { cookie: owner.cookie, origin: 'https://elsewhere.example' }, body: new FormData() });
     expect(foreign.status).toBe(403);
     expect(await directCount('/api/clips')).toBe(before + 3);
+  });
+
+  it('store a raw upload (the file as the body, what the page sends) whole, with its name', async () => {
+    const res = await fetch(`${url}/api/clips`, {
+      method: 'POST',
+      headers: { ...headers(), 'content-type': 'video/mp4', 'x-filename': encodeURIComponent('Sprint – Lauf 3.mp4') },
+      body: fs.readFileSync(SAMPLE),
+    });
+    const text = await res.text();
+    expect(res.status, text).toBe(201);
+    const clip = JSON.parse(text) as { id: string; filename: string };
+    expect(clip.filename).toBe('Sprint – Lauf 3.mp4');
+    const stored = filesUnder(process.env.DATA_DIR!).filter((f) => f.includes(clip.id));
+    const hash = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+    expect(stored.map((f) => hash(fs.readFileSync(path.join(process.env.DATA_DIR!, f))))).toContain(hash(fs.readFileSync(SAMPLE)));
+    // text sent as a raw upload: the bytes are looked at and said to be text
+    const text415 = await fetch(`${url}/api/clips`, { method: 'POST', headers: { ...headers(), 'content-type': 'application/octet-stream', 'x-filename': 'notes.mp4' }, body: 'just some notes\n'.repeat(1000) });
+    expect(text415.status).toBe(415);
+    expect((await text415.json()).error).toMatch(/text/i);
+  });
+
+  it('cut off a raw upload of unknown length at the size limit (413) and keep nothing of it', async () => {
+    const filesBefore = filesUnder(process.env.DATA_DIR!).length;
+    const chunk = Buffer.alloc(1024 * 1024, 3);
+    let sent = 0;
+    // no Content-Length: the limit can only be seen while streaming
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= UPLOAD_LIMIT + 8 * chunk.length) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${url}/api/clips`, { method: 'POST', headers: { ...headers(), 'content-type': 'video/mp4', 'x-filename': 'huge.mp4' }, body, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect((await res.json()).error).toMatch(/larger than the limit/);
+    let files = filesUnder(process.env.DATA_DIR!);
+    for (let i = 0; i < 50 && files.length !== filesBefore; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      files = filesUnder(process.env.DATA_DIR!);
+    }
+    expect(files.length, files.join('\n')).toBe(filesBefore);
   });
 
   it('keep nothing of an upload whose client goes away halfway, and go on serving', async () => {
