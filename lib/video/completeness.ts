@@ -1,4 +1,6 @@
 import { ffprobeJson } from './ffmpeg';
+// the upload check (validateVideo in ./probe) counts the packets in its own ffprobe run; this is the
+// same check on its own, for a file that has been validated already
 
 /**
  * Is every frame the container promises actually in the file? A file cut off during upload or copy can

@@ -19,6 +19,8 @@ interface ProbeStream {
   time_base?: string;
   duration?: string;
   nb_frames?: string;
+  /** with -count_packets: the packets actually in the file */
+  nb_read_packets?: string;
   nb_read_frames?: string;
   disposition?: { attached_pic?: number };
   tags?: { rotate?: string };
@@ -39,12 +41,16 @@ const STREAM_FIELDS =
   'index,codec_type,codec_name,profile,pix_fmt,width,height,coded_width,coded_height,' +
   'r_frame_rate,avg_frame_rate,time_base,duration,nb_frames';
 
-/** Everything ffprobe knows without decoding (fast on any size). */
-async function probeContainer(file: string, signal?: AbortSignal, timeoutMs?: number): Promise<ProbeOutput> {
+/**
+ * Everything ffprobe knows without decoding (fast on any size). `countPackets`: also demux every packet
+ * and say how many each stream has (about a second per GB), to compare with what the index promises.
+ */
+async function probeContainer(file: string, signal?: AbortSignal, timeoutMs?: number, countPackets = false): Promise<ProbeOutput> {
   return ffprobeJson<ProbeOutput>(
     [
+      ...(countPackets ? ['-count_packets'] : []),
       '-show_entries',
-      `stream=${STREAM_FIELDS}:stream_disposition=attached_pic:stream_tags=rotate:stream_side_data=rotation` +
+      `stream=${STREAM_FIELDS}${countPackets ? ',nb_read_packets' : ''}:stream_disposition=attached_pic:stream_tags=rotate:stream_side_data=rotation` +
         ':format=format_name,duration:format_tags=major_brand',
       file,
     ],
@@ -262,11 +268,20 @@ export type VideoVerdict =
   | { ok: true; info: VideoInfo }
   | { ok: false; status: 415 | 422; reason: string };
 
+/** The 422 for a video whose index promises more frames than the file holds (see lib/video/completeness.ts). */
+export function incompleteVideoReason(promised: number, present: number): string {
+  return (
+    `This video is incomplete: its index lists ${promised} frames but only ${present} are in the file, so it was ` +
+    'probably cut off during the upload or copy. Please upload the whole file.'
+  );
+}
+
 /**
  * Upload check, fast on any size (reads the container and decodes ONE frame):
  * - 415: not a video at all (text, image, audio, unknown bytes), the reason says what it looks like;
  * - 422: a video (or a file that claims to be one) that cannot give a single frame: empty,
- *   truncated, corrupt.
+ *   truncated, corrupt; or one whose index promises more frames than the file holds (cut off after
+ *   its first frames: the packets are counted in the same ffprobe run as the container is read).
  * `info` has the container's frame count (`estimated: true`); the worker's probeVideo counts exactly.
  */
 export async function validateVideo(file: string, options: { signal?: AbortSignal } = {}): Promise<VideoVerdict> {
@@ -281,7 +296,7 @@ export async function validateVideo(file: string, options: { signal?: AbortSigna
   const decoding = decodesOneFrame(file, signal);
   let probe: ProbeOutput;
   try {
-    probe = await probeContainer(file, signal, VALIDATE_TIMEOUT_MS);
+    probe = await probeContainer(file, signal, VALIDATE_TIMEOUT_MS, true);
   } catch (err) {
     await decoding;
     if (signal?.aborted) throw err;
@@ -321,6 +336,11 @@ export async function validateVideo(file: string, options: { signal?: AbortSigna
   const info = infoFrom(probe, video, null);
   if (info.width <= 0 || info.height <= 0) {
     return { ok: false, status: 422, reason: 'This video has no picture size; the file is probably damaged.' };
+  }
+  const promised = Number(video.nb_frames);
+  const present = Number(video.nb_read_packets);
+  if (Number.isFinite(promised) && promised > 0 && Number.isFinite(present) && present < promised) {
+    return { ok: false, status: 422, reason: incompleteVideoReason(promised, present) };
   }
   return { ok: true, info };
 }

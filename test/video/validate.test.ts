@@ -57,9 +57,9 @@ describe('validateVideo', { timeout: 60_000 }, () => {
     if (!v.ok) expect(v.reason).toMatch(/not a single frame decodes/);
   });
 
-  it('a faststart MP4 cut in half: its first frame decodes (validateVideo passes), missingFrames flags it, the exact probe counts what is there', async () => {
-    // index first, so ffmpeg can read the half that arrived. validateVideo decodes one frame only; the
-    // upload route also calls missingFrames (lib/video/completeness.ts) and refuses it with 422
+  it('a faststart MP4 cut in half: its first frame decodes, but validateVideo (and missingFrames) see the missing frames -> 422; the exact probe counts what is there', async () => {
+    // index first, so ffmpeg can read the half that arrived and decode its first frame: only counting the
+    // packets against the index tells
     const whole = await makeCfrClip(tmp.dir, { name: 'fs-whole.mp4', seconds: 3, audio: false });
     const faststart = path.join(tmp.dir, 'fs.mp4');
     await execa('ffmpeg', ['-v', 'error', '-y', '-i', whole, '-c', 'copy', '-movflags', '+faststart', faststart]);
@@ -68,7 +68,7 @@ describe('validateVideo', { timeout: 60_000 }, () => {
     const half = path.join(tmp.dir, 'fs-half.mp4');
     await writeFile(half, bytes.subarray(0, bytes.length >> 1));
     const v = await validateVideo(half);
-    expect(v).toMatchObject({ ok: true, info: { frameCount: 90, estimated: true } }); // the index still says 90
+    expect(v).toMatchObject({ ok: false, status: 422, reason: expect.stringMatching(/index lists 90 frames but only \d+ are in the file/) });
     const missing = await missingFrames(half);
     expect(missing?.promised).toBe(90);
     expect(missing?.present).toBeLessThan(90);
