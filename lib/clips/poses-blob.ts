@@ -44,11 +44,17 @@ export async function posesBlob(clip: ClipDoc): Promise<string | null> {
  * request costs no store read. Null when the clip has no stored poses.
  */
 const MEMORY_LIMIT = 64 * 1024 * 1024;
-const memory = new Map<string, { info: BlobInfo; bytes: Buffer }>();
+/** A poses payload; `held`: kept in this process's memory (so copies made of it, e.g. compressed, may be kept too). */
+export interface PosesPayload {
+  info: BlobInfo;
+  bytes: Buffer;
+  held: boolean;
+}
+const memory = new Map<string, PosesPayload>();
 let memoryBytes = 0;
-const reading = new Map<string, Promise<{ info: BlobInfo; bytes: Buffer } | null>>();
+const reading = new Map<string, Promise<PosesPayload | null>>();
 
-export async function posesPayload(clip: ClipDoc): Promise<{ info: BlobInfo; bytes: Buffer } | null> {
+export async function posesPayload(clip: ClipDoc): Promise<PosesPayload | null> {
   const key = clipKeys(clip._id.toHexString()).poses(posesVersion(clip));
   const hit = memory.get(key);
   if (hit) {
@@ -65,8 +71,9 @@ export async function posesPayload(clip: ClipDoc): Promise<{ info: BlobInfo; byt
       if (!stored || !info) return null;
       const chunks: Buffer[] = [];
       for await (const c of await store.read(stored)) chunks.push(c as Buffer);
-      const entry = { info, bytes: Buffer.concat(chunks) };
-      if (entry.bytes.length <= MEMORY_LIMIT / 4) {
+      const bytes = Buffer.concat(chunks);
+      const entry = { info, bytes, held: bytes.length <= MEMORY_LIMIT / 4 };
+      if (entry.held) {
         memory.set(key, entry);
         memoryBytes += entry.bytes.length;
         for (const [k, e] of memory) {

@@ -46,6 +46,17 @@ function registry(): Registry {
   return (g[REGISTRY] ??= { routes: new Map(), dispatch: (req, res) => dispatchDirect(req, res) });
 }
 
+const direct = new WeakSet<Request>();
+
+/**
+ * Whether the direct lane made `request` (the web server answers it itself). A handler may then send what
+ * Next.js would spoil: Next.js removes Content-Encoding (and Content-Length) from route handler responses
+ * but sends the bytes as they are, so only here may a handler send compressed bytes.
+ */
+export function servedDirectly(request: Request): boolean {
+  return direct.has(request);
+}
+
 /** Lets the web server call these handlers of an /api route directly. */
 export function serveDirectly(template: string, handlers: DirectHandlers): void {
   if (!template.startsWith('/api/')) throw new Error(`only /api routes can be served directly (${template})`);
@@ -107,6 +118,7 @@ async function answer(template: string, handler: RouteHandler, params: Record<st
       signal: aborted.signal,
       ...(hasBody ? { body: requestBody(req), duplex: 'half' } : {}),
     } as RequestInit);
+    direct.add(request);
     const response = await handler(request, { params: Promise.resolve(params) });
     directRouteMetrics.answered(template);
     // a body the handler did not read to its end (a refused upload) is read and dropped once the answer is out

@@ -50,6 +50,8 @@ beforeAll(async () => {
   // the test's own MongoDB, Redis and DATA_DIR (so the session and the clip's files are the web app's)
   web = startWebApp('web', port, { METRICS_TOKEN, CLIP_CACHE_MS: '0', MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT) });
   await waitForWebApp(web, url, 180_000);
+  // waitForWebApp takes a 503 (a backing service not reached yet) as up; these tests need MongoDB reached
+  for (let i = 0; i < 120 && (await fetch(`${url}/api/health`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 500));
 }, 300_000);
 
 afterAll(async () => {
@@ -59,7 +61,8 @@ afterAll(async () => {
 });
 
 async function get(path: string, headers: Record<string, string> = {}, method = 'GET') {
-  const res = await fetch(`${url}${path}`, { method, headers: { cookie: owner.cookie, ...headers } });
+  // identity unless asked: fetch would otherwise ask for gzip/br, which only the direct lane sends
+  const res = await fetch(`${url}${path}`, { method, headers: { cookie: owner.cookie, 'accept-encoding': 'identity', ...headers } });
   return { res, body: Buffer.from(await res.arrayBuffer()) };
 }
 
@@ -101,6 +104,37 @@ describe('the poses and video routes on the production web server', { timeout: 1
     expect(Number(head.res.headers.get('content-length'))).toBe(first.body.length);
     expect(head.body.length).toBe(0);
     expect(await directCount('/api/clips/[id]/poses')).toBe(before + 4);
+  });
+
+  it('send the poses payload compressed as the client accepts (Brotli, else gzip), each with its own ETag', async () => {
+    const poses = `/api/clips/${clipId}/poses`;
+    const plain = await get(poses);
+    const etags = new Set([plain.res.headers.get('etag')]);
+    for (const [accept, expected] of [
+      ['gzip, deflate, br, zstd', 'br'],
+      ['gzip, deflate', 'gzip'],
+    ] as const) {
+      // fetch decodes the body (and keeps the header): the decoded bytes are the payload
+      const { res, body } = await get(poses, { 'accept-encoding': accept });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-encoding')).toBe(expected);
+      expect(res.headers.get('vary')).toMatch(/Accept-Encoding/);
+      expect(body.equals(plain.body)).toBe(true);
+      etags.add(res.headers.get('etag'));
+      expect((await get(poses, { 'accept-encoding': accept, 'if-none-match': res.headers.get('etag')! })).res.status).toBe(304);
+    }
+    expect(etags.size).toBe(3);
+    // the length on the wire is the compressed one
+    const raw = await new Promise<{ encoding?: string; length: number; declared: number }>((resolve, reject) => {
+      http.get(`${url}${poses}`, { headers: { cookie: owner.cookie, 'accept-encoding': 'br' } }, (res) => {
+        let length = 0;
+        res.on('data', (c: Buffer) => (length += c.length));
+        res.on('end', () => resolve({ encoding: res.headers['content-encoding'], length, declared: Number(res.headers['content-length']) }));
+      }).on('error', reject);
+    });
+    expect(raw.encoding).toBe('br');
+    expect(raw.length).toBe(raw.declared);
+    expect(raw.length).toBeLessThan(plain.body.length);
   });
 
   it('keep the access rule: anonymous 401, another account 404', async () => {

@@ -1,6 +1,7 @@
 import { partialPoses, posesPayload } from '@/lib/clips/poses-blob';
 import { finalFramesOf } from '@/lib/clips/repo';
-import { serveDirectly } from '@/lib/http/direct-routes';
+import { encoded, preferredEncoding } from '@/lib/http/content-encoding';
+import { servedDirectly, serveDirectly } from '@/lib/http/direct-routes';
 import { route } from '@/lib/http/route';
 import { memoryBlob, serveBlob } from '@/lib/http/serve-blob';
 
@@ -31,7 +32,18 @@ export const GET = route({ clip: 'clip.view', share: true }, async ({ request, c
   const payload = await posesPayload(clip);
   if (!payload) return Response.json({ error: 'this clip has no stored poses' }, { status: 404 });
   const total = finalFramesOf(clip);
-  return serveBlob(request, memoryBlob(payload.info, payload.bytes), payload.info.key, 'application/octet-stream', { 'cache-control': 'private, no-cache', vary, ...finalHeaders(total, total) });
+  // compressed (Brotli about half the bytes) when the web server answers directly: through Next.js's
+  // router the Content-Encoding header would be dropped (lib/http/direct-routes.ts servedDirectly)
+  const encoding = payload.held && servedDirectly(request) ? preferredEncoding(request) : null;
+  const bytes = encoding ? await encoded(payload.bytes, encoding) : payload.bytes;
+  // each encoding is its own representation: its own ETag and length
+  const info = encoding ? { ...payload.info, etag: payload.info.etag.replace(/"$/, `-${encoding}"`), size: bytes.length } : payload.info;
+  return serveBlob(request, memoryBlob(info, bytes), info.key, 'application/octet-stream', {
+    'cache-control': 'private, no-cache',
+    vary: `${vary}, Accept-Encoding`,
+    ...(encoding ? { 'content-encoding': encoding } : {}),
+    ...finalHeaders(total, total),
+  });
 }, { cachedClip: true });
 
 const finalHeaders = (finalFrames: number, total: number) => ({ 'x-final-frames': String(finalFrames), 'x-total-frames': String(total) });
