@@ -58,6 +58,8 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 2);
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'poses,upload,mixed').split(',').map((x) => x.trim()));
 /** what a browser sends (Chrome over HTTPS; over plain HTTP it leaves out br) */
 const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
+/** what Chrome sends over plain HTTP (a deploy without TLS) */
+const BROWSER_ACCEPT_ENCODING_HTTP = 'gzip, deflate';
 const PLAYERS = 50;
 const UPLOADS = 20;
 const FRAMES = 312;
@@ -188,16 +190,17 @@ async function main() {
     const payloadBytes = (await first.arrayBuffer()).byteLength;
     if (first.status !== 200) throw new Error(`poses answered ${first.status}`);
     const videoSize = fs.statSync(clipFile).size;
-    line(`load: clip ${id}: ${FRAMES} frames, ${ATHLETES} athletes, poses payload ${(payloadBytes / 1024).toFixed(0)} KiB, video ${(videoSize / 1024 / 1024).toFixed(1)} MiB; storage ${STORAGE}; web server and worker are processes of their own`);
+    line(`load: clip ${id}: ${FRAMES} frames, ${ATHLETES} athletes, poses payload ${(payloadBytes / 1024).toFixed(0)} KiB (uncompressed), video ${(videoSize / 1024 / 1024).toFixed(1)} MiB; storage ${STORAGE}; web server and worker are processes of their own`);
     memory.take();
 
-    // 1. poses only, the worker idle, as a browser asks; next to the client's ceiling: a bare Node server
-    // answering the same bytes from memory (Next.js sends a route handler's body as it is: it drops any
-    // Content-Encoding the handler sets, so the payload goes out uncompressed)
+    // 1. poses only, the worker idle, as a browser asks (over HTTPS: Brotli; over plain HTTP: gzip); next to
+    // the client's ceiling: a bare Node server answering the same bytes from memory. The web server answers
+    // these itself, compressed (lib/http/direct-routes.ts; through Next.js's router they could not be)
     const posesPath = `/api/clips/${id}/poses`;
     const spec = (base: string, h: Record<string, string>, seconds: number) => ({ url: base, connections: PLAYERS, seconds, timeout: 10, headers: h, posesPath });
     if (PHASES.has('poses')) {
-      for (const [label, h] of [[`Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}`, { ...headers, 'accept-encoding': BROWSER_ACCEPT_ENCODING }]] as const) {
+      for (const accept of [BROWSER_ACCEPT_ENCODING, BROWSER_ACCEPT_ENCODING_HTTP]) {
+        const [label, h] = [`Accept-Encoding: ${accept}`, { ...headers, 'accept-encoding': accept }];
         // the first request of a route goes through Next.js's router (which loads it); the ones after it
         // are what players get (lib/http/direct-routes.ts)
         await rawGet(`${url}${posesPath}`, h);
