@@ -1,5 +1,5 @@
 /**
- * Load held (issue 13), against the REAL app: a production web server (`next start`) and one worker
+ * Load held (issue 13), against the REAL app: the production web server (`scripts/web-server.mjs`) and one worker
  * (`worker/main.ts`) as processes of their own, with their own MongoDB and Redis (the embedded ones
  * `npm start` uses), in a temp folder. Run alone: `npx tsx bench/load.bench.ts` (or `npm run bench`,
  * `BENCH_ONLY=load`). Builds the web app first when its build is stale.

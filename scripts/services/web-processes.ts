@@ -5,7 +5,7 @@ import path from 'node:path';
 /**
  * The web app's production build and its processes, for `npm start`, the several-web-apps test
  * (test/scale/) and the load benchmark (bench/load.bench.ts): the build's staleness check, a build,
- * and `next start` / `worker/main.ts` child processes with their output kept for error messages.
+ * and web server (`scripts/web-server.mjs`) / worker (`worker/main.ts`) child processes with their output kept for error messages.
  */
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const NEXT_BIN = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');

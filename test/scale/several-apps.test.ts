@@ -25,7 +25,7 @@ import { testTempDir } from '../setup/test-services';
 
 /**
  * Several web apps, several workers, one queue (issue 13): one MongoDB and one Redis (the harness'),
- * two production web servers (`next start`) on their own ports and three workers (`worker/main.ts`,
+ * two production web servers (`scripts/web-server.mjs`) on their own ports and three workers (`worker/main.ts`,
  * CPU runner), every process with its own empty DATA_DIR and STORAGE=gridfs, so they share nothing but
  * the database and the queue. Nine short clips (cut from the sample) are uploaded alternately to both
  * web apps; one worker is killed with SIGKILL in the middle of a job. Every clip must finish exactly
