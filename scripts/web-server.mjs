@@ -6,7 +6,8 @@
  *
  * Plain JavaScript on purpose: it loads no module of the app itself (Next.js loads the built app), so it
  * runs without tsx, also in a production install. `node scripts/web-server.mjs [-p PORT] [-H HOST]`
- * (defaults: $PORT or 3000, $HOSTNAME or all interfaces). SIGTERM/SIGINT stop it (open requests get 2 s).
+ * (defaults: $PORT or 3000, all interfaces; $HOSTNAME is not read: shells and containers set it to the
+ * machine's name, which would bind only that address). SIGTERM/SIGINT stop it (open requests get 2 s).
  */
 import http from 'node:http';
 import path from 'node:path';
@@ -18,7 +19,7 @@ const flag = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const port = Number(flag('-p') ?? process.env.PORT ?? 3000);
-const hostname = flag('-H') ?? process.env.HOSTNAME ?? undefined;
+const hostname = flag('-H');
 const DIRECT = Symbol.for('motion-coach.direct-routes');
 
 const app = next({ dev: false, dir: path.resolve(import.meta.dirname, '..'), hostname: hostname ?? 'localhost', port });

@@ -3,7 +3,7 @@ import { directRouteMetrics } from '../metrics/app';
 import type { RouteHandler } from './route';
 import { DATA_RESPONSE, EVERY_RESPONSE } from './security-headers.mjs';
 
-/**
+/*
  * Routes the web server calls without Next.js's router: the reads a player makes many times a second
  * (the poses payload, video Range reads) and the upload. Next.js's own per-request work (routing, request
  * and response objects, async contexts) cost about 3 times what the handler does for a poses request:
@@ -43,7 +43,7 @@ const HEADERS: [string, string][] = [...EVERY_RESPONSE, ...DATA_RESPONSE].map(({
 
 function registry(): Registry {
   const g = globalThis as { [REGISTRY]?: Registry };
-  return (g[REGISTRY] ??= { routes: new Map(), dispatch: (req, res) => dispatchDirect(req, res) });
+  return (g[REGISTRY] ??= { routes: new Map(), dispatch: dispatchDirect });
 }
 
 const direct = new WeakSet<Request>();
