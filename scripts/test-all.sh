@@ -37,24 +37,6 @@ else
   failed+=("next build")
 fi
 
-# One closing line counting every test case of both runners.
-node -e '
-const fs = require("fs");
-let passed = 0, failedN = 0, skipped = 0;
-// vitest: per file, the re-run (when there was one) replaces the first run of that file
-const files = new Map();
-for (const name of ["test-reports/vitest.json", "test-reports/vitest-rerun.json"]) {
-  try { for (const f of JSON.parse(fs.readFileSync(name, "utf8")).testResults) files.set(f.name, f); } catch {}
-}
-for (const f of files.values()) {
-  const tests = f.assertionResults || [];
-  for (const a of tests) { if (a.status === "passed") passed++; else if (a.status === "failed") failedN++; else skipped++; }
-  // a file that failed outside its tests (import error, a failing beforeAll) counts as one failure
-  if (f.status !== "passed" && !tests.some((a) => a.status === "failed")) failedN++;
-}
-try { const s = JSON.parse(fs.readFileSync("test-reports/playwright.json", "utf8")).stats;
-  passed += s.expected + s.flaky; failedN += s.unexpected; skipped += s.skipped;
-  if (s.flaky) console.log(`\nplaywright: ${s.flaky} test(s) passed only on their retry (flaky), counted as passed`); } catch {}
-console.log(`\n${passed} passed, ${failedN} failed, ${skipped} skipped`);
-'
+# The failed tests with their errors, then one line counting every test case of both runners.
+node scripts/test-summary.cjs
 if [ ${#failed[@]} -gt 0 ]; then echo "FAILED steps: ${failed[*]}"; exit 1; fi
