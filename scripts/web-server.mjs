@@ -8,10 +8,12 @@
  * runs without tsx, also in a production install. `node scripts/web-server.mjs [-p PORT] [-H HOST]`
  * (defaults: $PORT or 3000, all interfaces; $HOSTNAME is not read: shells and containers set it to the
  * machine's name, which would bind only that address). SIGTERM/SIGINT stop it (open requests get 2 s).
+ * Next to it runs its tool helper (lib/process/tool-runner.mjs), which starts ffprobe/ffmpeg for it.
  */
 import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
+import { startToolRunner } from '../lib/process/tool-runner.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => {
@@ -21,6 +23,10 @@ const flag = (name) => {
 const port = Number(flag('-p') ?? process.env.PORT ?? 3000);
 const hostname = flag('-H');
 const DIRECT = Symbol.for('motion-coach.direct-routes');
+
+// ffprobe/ffmpeg for the upload checks are started by a helper forked now, while this process is small
+// (lib/process/tool-runner.mjs: a fork from the loaded server stalls every request for 40-140 ms)
+startToolRunner();
 
 const app = next({ dev: false, dir: path.resolve(import.meta.dirname, '..'), hostname: hostname ?? 'localhost', port });
 const handle = app.getRequestHandler();

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { execa, type ResultPromise } from 'execa';
+import { TOOL_RUNNER, type ToolResult, type ToolRunner } from '../process/tool-runner.mjs';
 
 /**
  * Running Debian's ffprobe/ffmpeg (5.1) through execa. Every call takes an AbortSignal: execa's
@@ -36,24 +37,48 @@ export function lastLines(text: string, n = 8): string[] {
 
 const killOptions = { forceKillAfterDelay: 3000, stdin: 'ignore' as const };
 
+/**
+ * Runs a tool to completion with its output buffered. In the web server the tool is started by its tool
+ * helper process (lib/process/tool-runner.mjs says why: a fork from a large process stalls its event
+ * loop); elsewhere (worker, tests) here.
+ */
+export async function runTool(
+  file: string,
+  args: string[],
+  options: { signal?: AbortSignal; timeoutMs?: number; maxBuffer?: number } = {},
+): Promise<ToolResult> {
+  const runner = (globalThis as { [TOOL_RUNNER]?: ToolRunner })[TOOL_RUNNER];
+  if (runner) return runner.run(file, args, options);
+  const r = await execa(file, args, {
+    ...killOptions,
+    cancelSignal: options.signal,
+    timeout: options.timeoutMs,
+    reject: false,
+    maxBuffer: options.maxBuffer ?? 16 * 1024 * 1024,
+  });
+  return {
+    exitCode: r.exitCode ?? null,
+    signal: r.signal ?? null,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+    timedOut: Boolean(r.timedOut),
+    failed: Boolean(r.failed),
+    message: r.failed ? String(r.shortMessage ?? r.message ?? '') : '',
+  };
+}
+
 /** Runs ffprobe with `-of json` and returns the parsed output. */
 export async function ffprobeJson<T>(args: string[], signal?: AbortSignal, timeoutMs?: number): Promise<T> {
-  const result = await execa(FFPROBE, ['-v', 'error', '-of', 'json', ...args], {
-    ...killOptions,
-    cancelSignal: signal,
-    timeout: timeoutMs,
-    reject: false,
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const result = await runTool(FFPROBE, ['-v', 'error', '-of', 'json', ...args], { signal, timeoutMs, maxBuffer: 256 * 1024 * 1024 });
   if (signal?.aborted) throw abortError(signal);
   if (result.timedOut) throw new VideoToolError(`ffprobe took longer than ${timeoutMs} ms and was stopped`);
   if (result.exitCode !== 0 || result.failed) {
-    throw new VideoToolError(`ffprobe failed (exit ${result.exitCode ?? result.signal})`, lastLines(String(result.stderr)));
+    throw new VideoToolError(`ffprobe failed (exit ${result.exitCode ?? result.signal})`, lastLines(result.stderr));
   }
   try {
-    return JSON.parse(String(result.stdout)) as T;
+    return JSON.parse(result.stdout) as T;
   } catch {
-    throw new VideoToolError('ffprobe printed output that is not JSON', lastLines(String(result.stdout)));
+    throw new VideoToolError('ffprobe printed output that is not JSON', lastLines(result.stdout));
   }
 }
 

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { ffprobeJson, parseRational, runFfmpeg, VideoToolError } from './ffmpeg';
+import { abortError, FFMPEG, ffprobeJson, lastLines, parseRational, runTool, VideoToolError } from './ffmpeg';
 import { describeNonVideo } from './sniff';
 import type { FrameIndex, VideoInfo } from './types';
 
@@ -351,18 +351,15 @@ export async function validateVideo(file: string, options: { signal?: AbortSigna
  * upload's other checks run next to it. (Before: ffprobe decoding the first 30 packets, about twice as long.)
  */
 async function decodesOneFrame(file: string, signal?: AbortSignal): Promise<{ ok: boolean; detail?: string }> {
-  let frames = 0;
-  const timeout = AbortSignal.timeout(VALIDATE_TIMEOUT_MS);
-  try {
-    await runFfmpeg(['-v', 'error', '-threads', '1', '-i', file, '-map', '0:v:0', '-frames:v', '1', '-f', 'null', '-'], {
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      onFrame: (n) => (frames = n),
-      what: 'one-frame decode',
-    });
-    return frames > 0 ? { ok: true } : { ok: false, detail: 'no frame decoded' };
-  } catch (err) {
-    if (signal?.aborted) throw err;
-    if (timeout.aborted) return { ok: false, detail: `decoding one frame took longer than ${VALIDATE_TIMEOUT_MS / 1000} s` };
-    return { ok: false, detail: err instanceof VideoToolError ? err.stderrTail.at(-1) : String(err) };
-  }
+  const result = await runTool(
+    FFMPEG,
+    ['-hide_banner', '-nostdin', '-nostats', '-progress', 'pipe:1', '-v', 'error', '-threads', '1', '-i', file, '-map', '0:v:0', '-frames:v', '1', '-f', 'null', '-'],
+    { signal, timeoutMs: VALIDATE_TIMEOUT_MS },
+  );
+  if (signal?.aborted) throw abortError(signal);
+  if (result.timedOut) return { ok: false, detail: `decoding one frame took longer than ${VALIDATE_TIMEOUT_MS / 1000} s` };
+  if (result.exitCode !== 0 || result.failed) return { ok: false, detail: lastLines(result.stderr).at(-1) ?? result.message };
+  // -progress prints frame=N blocks; the last one counts the frames that came out
+  const frames = Math.max(0, ...[...result.stdout.matchAll(/^frame=(\d+)/gm)].map((m) => Number(m[1])));
+  return frames > 0 ? { ok: true } : { ok: false, detail: 'no frame decoded' };
 }
