@@ -8,13 +8,15 @@ import { expect, sameOrigin, test } from './auth';
 import type { PlayerWindow } from './playerPage';
 import { uniqueSample } from './samples';
 
-type StreamingPlayer = PlayerWindow & { __player: PlayerWindow['__player'] & { finalFrames(): number; waitingAtEdge(): boolean; state(): { playing: boolean } } };
+type StreamingPlayer = PlayerWindow & { __player: PlayerWindow['__player'] & { finalFrames(): number; waitingAtEdge(): boolean; sourceLoading(): boolean; state(): { playing: boolean } } };
 /** what the page saw while playing a processing clip (see the edge check below) */
 interface EdgeWatch {
   /** frames shown while playing that were not final yet (must stay empty) */
   beyond: string[];
   /** each animation frame spent waiting at the edge of the final frames */
   waits: { frame: number; final: number; paused: boolean; videoFrame: number }[];
+  /** the frame shown on each animation frame while the copy replaced the upload (it must not move) */
+  whileLoading: number[];
   on: boolean;
 }
 
@@ -52,14 +54,16 @@ test('a processing clip plays its final frames and the count grows live until do
   await page.evaluate(() => {
     const w = window as unknown as StreamingPlayer & { __edge: EdgeWatch };
     const video = document.querySelector('[data-testid=video]') as HTMLVideoElement;
-    const watch: EdgeWatch = (w.__edge = { beyond: [], waits: [], on: true });
+    const watch: EdgeWatch = (w.__edge = { beyond: [], waits: [], whileLoading: [], on: true });
     // every animation frame while processing: the frame shown while playing is a final one
     const tick = () => {
       if (!watch.on) return;
       const p = w.__player;
       const frame = p.frame(), final = p.finalFrames();
       if (final < 230 && p.state().playing && frame >= final) watch.beyond.push(`${frame}>=${final}`);
-      if (p.waitingAtEdge() && !video.seeking) watch.waits.push({ frame, final, paused: video.paused, videoFrame: p.videoFrame() });
+      // (while the copy replaces the upload the element has no frame to show: its time is 0 until it has loaded)
+      if (p.waitingAtEdge() && !video.seeking && !p.sourceLoading()) watch.waits.push({ frame, final, paused: video.paused, videoFrame: p.videoFrame() });
+      if (p.sourceLoading()) watch.whileLoading.push(frame);
       requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
@@ -93,6 +97,9 @@ test('a processing clip plays its final frames and the count grows live until do
     return w;
   });
   expect(edge.beyond).toEqual([]);
+  // the playable copy replaced the upload (at the latest when the clip was done) and the frame shown stayed put meanwhile
+  expect(await page.getByTestId('video').evaluate((v: HTMLVideoElement) => v.currentSrc)).toContain('copy=1');
+  expect(new Set(edge.whileLoading).size, `frames shown while the copy loaded: ${edge.whileLoading.join(',')}`).toBeLessThanOrEqual(1);
   expect(edge.waits.length).toBeGreaterThan(0);
   expect(edge.waits.filter((x) => !x.paused || x.frame !== x.final - 1 || x.videoFrame !== x.frame), JSON.stringify(edge.waits.slice(0, 20))).toEqual([]);
 

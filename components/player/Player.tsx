@@ -147,6 +147,8 @@ export function Player({ clip }: { clip: ClipDTO }) {
       finalFrames: () => data?.finalFrames ?? 0,
       /** playback waits at the last final frame for more (processing clip) */
       waitingAtEdge: () => controller.isWaitingAtEdge(),
+      /** the video element is loading a new source (the copy replacing the upload) */
+      sourceLoading: () => controller.isReloading(),
       meshAvailable: () => bodies?.meshAvailable ?? false,
       /** video pixels of the drawn joints per track at the current frame */
       projectedJoints: () => {

@@ -63,19 +63,26 @@ export function VideoPane({ src, controller, store, seq, bodies, bones, faces, s
   }, [controller]);
 
   // A new source (the copy for browsers replacing the upload while tracking runs): the same frame, and
-  // playing again if it played. Read before the element reloads (layout effect: before its events run).
+  // playing again if it played (controller.sourceChanging). Before the element reloads (layout effect:
+  // before its events run).
   const shownSrc = useRef(src);
   useLayoutEffect(() => {
     const v = videoRef.current;
     if (!v || shownSrc.current === src) return;
     shownSrc.current = src;
-    const { frame, playing } = store.get();
+    const loaded = controller.sourceChanging();
+    // also when the new source fails to load: the player must not stay waiting for it
     const restore = () => {
-      controller.seekFrame(frame);
-      if (playing) void v.play().catch(() => {});
+      v.removeEventListener('loadeddata', restore);
+      v.removeEventListener('error', restore);
+      loaded();
     };
-    v.addEventListener('loadeddata', restore, { once: true });
-    return () => v.removeEventListener('loadeddata', restore);
+    v.addEventListener('loadeddata', restore);
+    v.addEventListener('error', restore);
+    return () => {
+      v.removeEventListener('loadeddata', restore);
+      v.removeEventListener('error', restore);
+    };
   }, [src, controller, store]);
 
   useEffect(() => {

@@ -25,6 +25,8 @@ export class PlayerController {
   private pendingFrom: number | null = null;
   /** playback reached the last final frame and waits there for more */
   private waitingAtEdge = false;
+  /** the element is loading a new source (sourceChanging); its time says nothing until it has loaded */
+  private reloading = false;
 
   constructor(
     readonly store: PlaybackStore,
@@ -54,6 +56,32 @@ export class PlayerController {
     return this.waitingAtEdge;
   }
 
+  /** true while the video element loads a new source (sourceChanging) */
+  isReloading(): boolean {
+    return this.reloading;
+  }
+
+  /**
+   * The video element is about to load a new source (the playable copy replacing the upload while
+   * tracking runs). Until it has loaded, its time (0) is ignored: the store keeps its frame. The returned
+   * function, called when the new source has its first frame, puts the video on that frame again and
+   * plays on if it played; playback that waited at the edge of the final frames keeps waiting.
+   */
+  sourceChanging(): () => void {
+    const { frame, playing } = this.store.get();
+    this.reloading = true;
+    return () => {
+      this.reloading = false;
+      const v = this.video;
+      if (!v) return;
+      this.moveTo(this.waitingAtEdge && this.pendingFrom !== null ? this.pendingFrom - 1 : frame);
+      if (playing && !this.waitingAtEdge && v.paused) {
+        v.playbackRate = this.store.get().speed;
+        void v.play().catch(() => this.store.update({ playing: false }));
+      }
+    };
+  }
+
   /** The frame the video element is at now (from its currentTime). */
   videoFrame(): number {
     return this.video ? frameAtTime(this.timestamps, this.video.currentTime) : 0;
@@ -66,7 +94,8 @@ export class PlayerController {
     let handle = 0;
     let raf = 0;
     const follow = (mediaTime: number) => {
-      if (v.seeking) return; // a seek is on its way; the store already shows its target
+      // a seek is on its way (the store already shows its target), or a new source is loading
+      if (v.seeking || this.reloading) return;
       const f = frameAtTime(this.timestamps, mediaTime);
       const { playing } = this.store.get();
       const edge = this.pendingFrom;
@@ -102,6 +131,7 @@ export class PlayerController {
     }
     const onPlay = () => this.store.update({ playing: true });
     const onPause = () => {
+      if (this.reloading) return; // the new source's load stopped it; sourceChanging's restore decides
       if (this.waitingAtEdge && this.pendingFrom !== null) {
         // still "playing" for the coach (the pause button stays): it goes on when more frames are final
         this.moveTo(this.pendingFrom - 1);
