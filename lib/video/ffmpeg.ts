@@ -1,6 +1,11 @@
 import os from 'node:os';
 import { execa, type ResultPromise } from 'execa';
-import { TOOL_RUNNER, type ToolResult, type ToolRunner } from '../process/tool-runner.mjs';
+import type { ToolResult, ToolRunner } from '../process/tool-runner.mjs';
+
+// the web server's tool runner, registered on globalThis by scripts/web-server.mjs (the same key as
+// TOOL_RUNNER in lib/process/tool-runner.mjs; that module is not imported here: it forks a process, which
+// the app's bundler would try to trace)
+const TOOL_RUNNER = Symbol.for('motion-coach.tool-runner');
 
 /**
  * Running Debian's ffprobe/ffmpeg (5.1) through execa. Every call takes an AbortSignal: execa's
