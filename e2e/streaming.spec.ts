@@ -14,7 +14,8 @@ interface EdgeWatch {
   /** frames shown while playing that were not final yet (must stay empty) */
   beyond: string[];
   /** each animation frame spent waiting at the edge of the final frames */
-  waits: { frame: number; final: number; paused: boolean; videoFrame: number }[];
+  waits: { tick: number; frame: number; final: number; paused: boolean; videoFrame: number }[];
+  ticks: number;
   /** the frame shown on each animation frame while the copy replaced the upload (it must not move) */
   whileLoading: number[];
   on: boolean;
@@ -54,7 +55,7 @@ test('a processing clip plays its final frames and the count grows live until do
   await page.evaluate(() => {
     const w = window as unknown as StreamingPlayer & { __edge: EdgeWatch };
     const video = document.querySelector('[data-testid=video]') as HTMLVideoElement;
-    const watch: EdgeWatch = (w.__edge = { beyond: [], waits: [], whileLoading: [], on: true });
+    const watch: EdgeWatch = (w.__edge = { beyond: [], waits: [], whileLoading: [], ticks: 0, on: true });
     // every animation frame while processing: the frame shown while playing is a final one
     const tick = () => {
       if (!watch.on) return;
@@ -62,8 +63,9 @@ test('a processing clip plays its final frames and the count grows live until do
       const frame = p.frame(), final = p.finalFrames();
       if (final < 230 && p.state().playing && frame >= final) watch.beyond.push(`${frame}>=${final}`);
       // (while the copy replaces the upload the element has no frame to show: its time is 0 until it has loaded)
-      if (p.waitingAtEdge() && !video.seeking && !p.sourceLoading()) watch.waits.push({ frame, final, paused: video.paused, videoFrame: p.videoFrame() });
+      if (p.waitingAtEdge() && !video.seeking && !p.sourceLoading()) watch.waits.push({ tick: watch.ticks, frame, final, paused: video.paused, videoFrame: p.videoFrame() });
       if (p.sourceLoading()) watch.whileLoading.push(frame);
+      watch.ticks++;
       requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
@@ -101,7 +103,11 @@ test('a processing clip plays its final frames and the count grows live until do
   expect(await page.getByTestId('video').evaluate((v: HTMLVideoElement) => v.currentSrc)).toContain('copy=1');
   expect(new Set(edge.whileLoading).size, `frames shown while the copy loaded: ${edge.whileLoading.join(',')}`).toBeLessThanOrEqual(1);
   expect(edge.waits.length).toBeGreaterThan(0);
-  expect(edge.waits.filter((x) => !x.paused || x.frame !== x.final - 1 || x.videoFrame !== x.frame), JSON.stringify(edge.waits.slice(0, 20))).toEqual([]);
+  // (more frames may become final between the player's update and its resume: one animation frame may see
+  // the wait behind the new edge; a wait that stays there, or stands elsewhere, fails)
+  const off = edge.waits.filter((x) => !x.paused || x.frame !== x.final - 1 || x.videoFrame !== x.frame);
+  const stuck = off.filter((x) => !x.paused || x.videoFrame !== x.frame || off.some((y) => y.tick === x.tick + 1));
+  expect(stuck, JSON.stringify(edge.waits.slice(0, 20))).toEqual([]);
 
   // no reload, the whole sequence fetched once, then only new ranges, each starting where the last ended
   expect(documentLoads).toBe(1);
