@@ -205,22 +205,29 @@ describe('two web apps, three workers, one queue (STORAGE=gridfs, nothing shared
     }
     say(`uploaded ${uploaded.length} clips: ${uploaded.map((u) => `${u.id.slice(-6)} via ${u.via}`).join(', ')}`);
 
-    // kill a worker with SIGKILL while it is tracking a clip
+    // kill a worker with SIGKILL while it is tracking a clip, in the first half of its tracking (progress
+    // 0.22-0.96 is tracking): a kill that lands late could find the results stored and the clip done (seen
+    // once in CI on a loaded machine), and then nothing was killed mid-job
     const victim = await waitFor(
       async () => {
         for (const w of workers) {
           const started = events(w, 'job.started').map((e) => String(e.clipId));
           const ended = new Set(events(w, 'job.done').map((e) => String(e.clipId)));
           const current = started.find((id) => !ended.has(id));
-          if (current && (await getClipDoc(current))?.stage === 'tracking') return { worker: w, clipId: current };
+          if (!current) continue;
+          const doc = await getClipDoc(current);
+          if (doc?.status === 'processing' && doc.stage === 'tracking' && (doc.progress ?? 1) < 0.55) return { worker: w, clipId: current };
         }
         return null;
       },
       300_000,
-      'a worker in the middle of tracking a clip',
+      'a worker in the first half of tracking a clip',
     );
     await victim.worker.stop('SIGKILL');
-    say(`killed ${victim.worker.name} (SIGKILL) while it was tracking clip ${victim.clipId.slice(-6)}`);
+    const afterKill = await getClipDoc(victim.clipId);
+    say(`killed ${victim.worker.name} (SIGKILL) while it was tracking clip ${victim.clipId.slice(-6)} (now ${afterKill?.status}/${afterKill?.stage})`);
+    expect(afterKill?.status, `clip ${victim.clipId} was to be killed mid-job; after the kill it is ${afterKill?.status}/${afterKill?.stage}`).toBe('processing');
+    expect(events(victim.worker, 'job.done').map((e) => String(e.clipId))).not.toContain(victim.clipId);
 
     const logs = () => workers.map((w) => `--- ${w.name}\n${w.output().slice(-2500)}`).join('\n');
     for (const u of uploaded) {
