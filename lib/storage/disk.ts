@@ -31,10 +31,8 @@ export class DiskBlobStore implements BlobStore {
     const target = this.file(key);
     const tmp = await this.tempFile();
     const meter = new Metering(opts.maxBytes);
-    let sha256: string;
     try {
       await pipeline(stream, meter, fs.createWriteStream(tmp), { signal: opts.signal });
-      sha256 = await meter.digest();
       await fsp.mkdir(path.dirname(target), { recursive: true });
       await fsp.rename(tmp, target);
     } catch (err) {
@@ -43,7 +41,7 @@ export class DiskBlobStore implements BlobStore {
       throw err;
     }
     const info = (await this.stat(key))!;
-    return { ...info, contentType: opts.contentType ?? null, sha256 };
+    return { ...info, contentType: opts.contentType ?? null, sha256: meter.digest() };
   }
 
   putFile(key: string, file: string, opts: PutOptions = {}): Promise<PutResult> {

@@ -51,21 +51,18 @@ export class GridFsBlobStore implements BlobStore {
     const id = new ObjectId();
     const upload = bucket.openUploadStreamWithId(id, key, { metadata: { contentType: opts.contentType ?? null } satisfies BlobMeta });
     const meter = new Metering(opts.maxBytes);
-    let sha256: string;
     try {
       await pipeline(stream, meter, upload, { signal: opts.signal });
-      sha256 = await meter.digest();
     } catch (err) {
       stream.destroy();
       await upload.abort().catch(() => {});
-      // chunk inserts already sent finish after the failure: wait for them, then remove every chunk (and the
-      // files document, written when the bytes were all stored but the hash then failed)
+      // chunk inserts already sent finish after the failure: wait for them, then remove every chunk
       const state = (upload as unknown as { state?: { outstandingRequests?: number } }).state;
       for (let i = 0; i < 200 && (state?.outstandingRequests ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 25));
       await this.dropChunks(id);
-      await (await this.db()).collection(`${GRIDFS_BUCKET}.files`).deleteOne({ _id: id }).catch(() => {});
       throw err;
     }
+    const sha256 = meter.digest();
     const db = await this.db();
     await db.collection(`${GRIDFS_BUCKET}.files`).updateOne({ _id: id }, { $set: { 'metadata.sha256': sha256 } });
     const doc: GridFSFile = upload.gridFSFile ?? { _id: id, filename: key, length: meter.size, chunkSize: upload.chunkSizeBytes, uploadDate: new Date(), metadata: {} };
