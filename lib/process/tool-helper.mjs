@@ -8,6 +8,7 @@
  * helper exits: it never outlives the server.
  */
 import { execa } from 'execa';
+import { toToolResult } from './tool-result.mjs';
 
 const running = new Map();
 
@@ -29,16 +30,7 @@ process.on('message', (msg) => {
   child.then((r) => {
     running.delete(msg.id);
     if (!process.connected) return;
-    process.send({
-      id: msg.id,
-      exitCode: r.exitCode ?? null,
-      signal: r.signal ?? null,
-      stdout: String(r.stdout ?? ''),
-      stderr: String(r.stderr ?? ''),
-      timedOut: Boolean(r.timedOut),
-      failed: Boolean(r.failed),
-      message: r.failed ? String(r.shortMessage ?? r.message ?? '') : '',
-    });
+    process.send({ id: msg.id, ...toToolResult(r) });
   });
 });
 

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { execa, type ResultPromise } from 'execa';
+import { toToolResult } from '../process/tool-result.mjs';
 import type { ToolResult, ToolRunner } from '../process/tool-runner.mjs';
 
 // the web server's tool runner, registered on globalThis by scripts/web-server.mjs (the same key as
@@ -61,15 +62,7 @@ export async function runTool(
     reject: false,
     maxBuffer: options.maxBuffer ?? 16 * 1024 * 1024,
   });
-  return {
-    exitCode: r.exitCode ?? null,
-    signal: r.signal ?? null,
-    stdout: String(r.stdout ?? ''),
-    stderr: String(r.stderr ?? ''),
-    timedOut: Boolean(r.timedOut),
-    failed: Boolean(r.failed),
-    message: r.failed ? String(r.shortMessage ?? r.message ?? '') : '',
-  };
+  return toToolResult(r);
 }
 
 /** Runs ffprobe with `-of json` and returns the parsed output. */
