@@ -95,7 +95,8 @@ export async function runLoad(spec: LoadSpec, processes: number): Promise<LoadRe
           let out = '';
           child.stdout!.on('data', (d) => (out += d));
           child.once('error', reject);
-          child.once('exit', (code) => {
+          // 'close', not 'exit': the result (every latency, megabytes for a long run) may still be in the pipe at exit
+          child.once('close', (code) => {
             if (code !== 0) return reject(new Error(`load client ${i} exited with ${code}`));
             try {
               resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult);
