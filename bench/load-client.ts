@@ -129,8 +129,8 @@ export async function runLoad(spec: LoadSpec, processes: number): Promise<LoadRe
 if (process.argv[1] === import.meta.filename && process.argv[2]) {
   runChild(JSON.parse(process.argv[2]) as LoadSpec, Number(process.argv[3] ?? 0)).then(
     (r) => {
-      process.stdout.write(`${JSON.stringify(r)}\n`);
-      process.exit(0);
+      // exit once the result is written: it can be megabytes, more than the pipe holds
+      process.stdout.write(`${JSON.stringify(r)}\n`, () => process.exit(0));
     },
     (err) => {
       process.stderr.write(`load client failed: ${(err as Error).stack}\n`);
