@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { findFreePort } from '../scripts/services/free-port';
-import { startEmbeddedMongo } from '../scripts/services/mongo';
+import { startEmbeddedMongo, superviseMongo } from '../scripts/services/mongo';
 import { startEmbeddedRedis } from '../scripts/services/redis';
 import {
   ensureWebBuild,
@@ -130,8 +130,19 @@ async function main() {
   const stops: (() => Promise<void>)[] = [];
   const procs: ManagedProcess[] = [];
   try {
-    const [mongo, redis] = await Promise.all([startEmbeddedMongo({ dbPath: path.join(tmp, 'mongo') }), startEmbeddedRedis({ dir: path.join(tmp, 'redis') })]);
-    stops.unshift(() => mongo.stop(), () => redis.stop());
+    const started = await Promise.all([startEmbeddedMongo({ dbPath: path.join(tmp, 'mongo') }), startEmbeddedRedis({ dir: path.join(tmp, 'redis') })]);
+    let mongo = started[0];
+    const redis = started[1];
+    // Wine's mongod (the offline fallback) can die under this load; restarted on the same port like `npm start`
+    // does, and said, since the figures of a run with a restart include its outage
+    const supervisor = superviseMongo(() => mongo, (m) => (mongo = m), undefined, (s) => line(`load: ${s}`));
+    stops.unshift(
+      async () => {
+        await supervisor.stop();
+        await mongo.stop();
+      },
+      () => redis.stop(),
+    );
     const common = {
       MONGODB_URI: mongo.uri,
       REDIS_URL: redis.url,
