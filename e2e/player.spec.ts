@@ -127,8 +127,19 @@ test.describe.serial('player with CPU results (skeletons)', () => {
         await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'A backing service (MongoDB or Redis) is not reachable right now; try again in a moment.' }) });
       } else await route.continue();
     });
+    // the message is on screen for about a second before the retry: every text the page shows about the poses
+    // is recorded as it appears, so a slow moment of the test (not of the page) cannot miss it
+    await page.addInitScript(() => {
+      const seen: string[] = ((window as unknown as { __posesMessages: string[] }).__posesMessages = []);
+      new MutationObserver(() => {
+        const m = document.body?.innerText.match(/Poses unavailable:[^\n]*/);
+        if (m && seen.at(-1) !== m[0]) seen.push(m[0]);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
     await page.goto(`${base()}/clips/${id}`);
-    await expect(page.getByText(/Poses unavailable: A backing service .* Trying again in 1 s\./)).toBeVisible();
+    await page.waitForFunction(() => (window as unknown as { __posesMessages: string[] }).__posesMessages.length > 0, null, { timeout: 30_000 });
+    const messages = await page.evaluate(() => (window as unknown as { __posesMessages: string[] }).__posesMessages);
+    expect(messages[0]).toMatch(/Poses unavailable: A backing service .* Trying again in 1 s\./);
     await page.waitForFunction(() => (window as unknown as PlayerWindow).__player?.loaded() && ((window as unknown as PlayerWindow).__playerStats?.renders ?? 0) > 0, null, { timeout: 30_000 });
     expect(refused).toBe(2);
     await expect(page.getByText(/Poses unavailable/)).toHaveCount(0);
