@@ -55,21 +55,39 @@ export interface ManagedProcess {
   stop(signal?: NodeJS.Signals, hardMs?: number): Promise<void>;
 }
 
-function manage(name: string, child: ChildProcess, echo: boolean): ManagedProcess {
+/**
+ * A child's stdout and stderr as one text of whole lines: each stream's lines are joined only once they
+ * are complete (a read of a busy pipe can end mid-line, and the other stream's lines must not land inside
+ * it: a log line cut so is no longer JSON). Past `maxChars` the older half goes, cut at a line start.
+ */
+export function collectOutput(child: ChildProcess, onData?: (d: string) => void, maxChars = 2_000_000): () => string {
   let out = '';
-  const keep = (d: Buffer) => {
-    out += d.toString();
-    if (out.length > 2_000_000) out = out.slice(-1_000_000);
-    if (echo) process.stdout.write(d);
+  const partial = { stdout: '', stderr: '' };
+  const keep = (stream: 'stdout' | 'stderr') => (d: string) => {
+    const text = partial[stream] + d;
+    const end = text.lastIndexOf('\n');
+    if (end === -1) partial[stream] = text;
+    else {
+      out += text.slice(0, end + 1);
+      partial[stream] = text.slice(end + 1);
+      if (out.length > maxChars) out = out.slice(out.indexOf('\n', out.length - maxChars / 2) + 1);
+    }
+    onData?.(d);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout?.setEncoding('utf8').on('data', keep('stdout'));
+  child.stderr?.setEncoding('utf8').on('data', keep('stderr'));
+  // lines not ended yet come last, each on its own line
+  return () => out + [partial.stdout, partial.stderr].filter(Boolean).map((l) => `${l}\n`).join('');
+}
+
+function manage(name: string, child: ChildProcess, echo: boolean): ManagedProcess {
+  const output = collectOutput(child, echo ? (d) => process.stdout.write(d) : undefined);
   const gone = () => child.exitCode !== null || child.signalCode !== null;
   return {
     name,
     child,
     pid: child.pid!,
-    output: () => out,
+    output,
     exited: gone,
     stop: (signal = 'SIGTERM', hardMs = 30_000) =>
       new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { collectOutput } from '../../scripts/services/web-processes';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const SAMPLE_VIDEO = path.resolve(ROOT, '..', 'shared', 'samples', 'video', 'two_people_jump.mp4');
@@ -71,17 +72,15 @@ export interface WorkerProcess {
 
 /** Starts a real worker process (the same entry point `npm start` uses) with the test's services. */
 export function startWorker(env: Record<string, string>): WorkerProcess {
-  let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
     cwd: ROOT,
     env: { ...process.env, MC_PROCESS_NAME: 'worker', WORKER_LOCK_MS: '4000', WORKER_SHUTDOWN_GRACE_MS: '5000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  const output = collectOutput(child, undefined, Number.POSITIVE_INFINITY);
   return {
     child,
-    output: () => out,
+    output,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);

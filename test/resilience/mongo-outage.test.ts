@@ -121,7 +121,8 @@ describe('MongoDB outages', { timeout: 180_000 }, () => {
     await new Promise((r) => setTimeout(r, 5000));
     await restartMongo();
     const done = await waitForStatus(clip.id, 'done', [w], 120_000);
-    expect(await frameDocs(clip.id)).toEqual({ count: 48, distinct: 48 });
+    // seen once in CI: done with 20 of the 48 frames; the worker's log and the clip say how, next time
+    expect(await frameDocs(clip.id), `clip ${JSON.stringify({ ...done, video: undefined })}\nworker log:\n${w.output().slice(-6000)}`).toEqual({ count: 48, distinct: 48 });
     expect(done.error).toBeNull();
     expect(fs.existsSync(clipLayout(getConfig().dataDir, clip.id).frameIndex)).toBe(true);
     // the outage did not use up an attempt of the job
